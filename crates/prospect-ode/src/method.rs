@@ -1,0 +1,105 @@
+//! The methods a user can pick, by name.
+
+use crate::stepper::{ExplicitRk, ExponentialEuler, Rosenbrock, Stepper};
+use crate::tableau::{BS3, DOPRI5, EULER, RK4, RODAS4};
+use crate::{OdeError, OdeSystem};
+use std::fmt;
+use std::str::FromStr;
+
+/// An integration method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Explicit Euler, fixed step, order 1.
+    Euler,
+    /// Classic Runge–Kutta, fixed step, order 4.
+    Rk4,
+    /// Exponential Euler, fixed step, order 1, exact on the system's diagonal linear part.
+    ExponentialEuler,
+    /// Bogacki–Shampine 3(2), adaptive, explicit.
+    Bs3,
+    /// Dormand–Prince 5(4), adaptive, explicit, with dense output.
+    Dopri5,
+    /// RODAS4, adaptive, L-stable Rosenbrock method for stiff systems, with dense output.
+    Rodas4,
+}
+
+impl Method {
+    /// Every method, in the order of the documentation.
+    pub const ALL: [Method; 6] = [
+        Method::Euler,
+        Method::Rk4,
+        Method::ExponentialEuler,
+        Method::Bs3,
+        Method::Dopri5,
+        Method::Rodas4,
+    ];
+
+    /// The name used in model files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Euler => "euler",
+            Method::Rk4 => "rk4",
+            Method::ExponentialEuler => "exponential-euler",
+            Method::Bs3 => "bs3",
+            Method::Dopri5 => "dopri5",
+            Method::Rodas4 => "rodas4",
+        }
+    }
+
+    /// Whether the method takes steps of a fixed size `dt` (no error control).
+    pub fn is_fixed_step(self) -> bool {
+        matches!(self, Method::Euler | Method::Rk4 | Method::ExponentialEuler)
+    }
+
+    /// Whether the method is implicit in the stiff sense (stable on stiff systems).
+    pub fn is_stiff(self) -> bool {
+        matches!(self, Method::Rodas4)
+    }
+
+    /// Builds the stepper for a system.
+    pub fn stepper<S: OdeSystem + ?Sized>(
+        self,
+        system: &S,
+    ) -> Result<Box<dyn Stepper<S>>, OdeError> {
+        let n = system.dim();
+        Ok(match self {
+            Method::Euler => Box::new(ExplicitRk::new(&EULER, n)),
+            Method::Rk4 => Box::new(ExplicitRk::new(&RK4, n)),
+            Method::Bs3 => Box::new(ExplicitRk::new(&BS3, n)),
+            Method::Dopri5 => Box::new(ExplicitRk::new(&DOPRI5, n)),
+            Method::ExponentialEuler => Box::new(ExponentialEuler::new(system)?),
+            Method::Rodas4 => Box::new(Rosenbrock::new(&RODAS4, n)),
+        })
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Method {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Method::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
+            let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
+            format!("unknown method {s:?}; expected one of {}", names.join(", "))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_listed() {
+        for m in Method::ALL {
+            assert_eq!(m.name().parse::<Method>().unwrap(), m);
+        }
+        let err = "rk45".parse::<Method>().unwrap_err();
+        assert!(err.contains("rk45") && err.contains("dopri5"), "{err}");
+    }
+}

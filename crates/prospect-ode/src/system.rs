@@ -1,0 +1,53 @@
+//! The system trait: what `dy/dt` is.
+
+use nalgebra::DMatrix;
+
+/// An ODE system `dy/dt = f(t, y)` of fixed dimension.
+///
+/// The integrator calls [`OdeSystem::rhs`] with a buffer it owns, so a right-hand side should not
+/// allocate. Inputs of the system (e.g. the pattern a network sees) may change between integrator
+/// calls through [`crate::Integrator::system_mut`].
+pub trait OdeSystem {
+    /// Number of state components.
+    fn dim(&self) -> usize;
+
+    /// Writes `f(t, y)` into `dy` (both of length [`OdeSystem::dim`]).
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]);
+
+    /// Writes the Jacobian `∂f/∂y` at `(t, y)` into `jac` (dim × dim) and returns `true`, or
+    /// returns `false` to let the integrator use forward finite differences (the default).
+    fn jacobian(&mut self, _t: f64, _y: &[f64], _jac: &mut DMatrix<f64>) -> bool {
+        false
+    }
+
+    /// Writes the diagonal `λ` of a linear part `f(t, y) = λ ⊙ y + N(t, y)` into `lambda` and
+    /// returns `true`, or returns `false` when the system has none (the default). Exponential
+    /// integrators treat the linear part exactly: for a leak `−y/τ`, `λ = −1/τ`.
+    fn linear_diagonal(&self, _lambda: &mut [f64]) -> bool {
+        false
+    }
+
+    /// Whether `f` does not depend on `t` explicitly. Rosenbrock methods then skip the
+    /// finite-difference time derivative `∂f/∂t`. Defaults to `false` (always safe).
+    fn is_autonomous(&self) -> bool {
+        false
+    }
+}
+
+impl<S: OdeSystem + ?Sized> OdeSystem for &mut S {
+    fn dim(&self) -> usize {
+        (**self).dim()
+    }
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        (**self).rhs(t, y, dy)
+    }
+    fn jacobian(&mut self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) -> bool {
+        (**self).jacobian(t, y, jac)
+    }
+    fn linear_diagonal(&self, lambda: &mut [f64]) -> bool {
+        (**self).linear_diagonal(lambda)
+    }
+    fn is_autonomous(&self) -> bool {
+        (**self).is_autonomous()
+    }
+}
