@@ -49,7 +49,7 @@ impl PiController {
     /// Factor (< 1) to retry a step rejected with error norm `err > 1`.
     pub fn reject(&mut self, err: f64) -> f64 {
         self.just_rejected = true;
-        let factor = self.safety * err.powf(-1.0 / (self.alpha / 0.7));
+        let factor = self.safety * err.powf(-self.alpha / 0.7);
         factor.clamp(self.min_factor, 0.9)
     }
 }

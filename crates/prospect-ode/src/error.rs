@@ -28,6 +28,8 @@ pub enum OdeError {
 impl OdeError {
     /// Shorthand for [`OdeError::InvalidInput`].
     pub fn invalid(reason: impl Into<String>) -> Self {
-        OdeError::InvalidInput { reason: reason.into() }
+        OdeError::InvalidInput {
+            reason: reason.into(),
+        }
     }
 }

@@ -19,6 +19,9 @@ pub struct Options {
     pub h_max: f64,
     /// Most steps (accepted and rejected) in one call of `advance_to`, `step` or `save_at`.
     pub max_steps: usize,
+    /// Control the step size by the error estimate (default). When `false`, an adaptive method
+    /// runs at the fixed step `dt` like a fixed-step one (used to measure convergence orders).
+    pub adaptive: bool,
 }
 
 impl Default for Options {
@@ -30,6 +33,7 @@ impl Default for Options {
             h_min: 0.0,
             h_max: f64::INFINITY,
             max_steps: 1_000_000,
+            adaptive: true,
         }
     }
 }
@@ -37,12 +41,18 @@ impl Default for Options {
 impl Options {
     /// Options for a fixed-step method with step `dt`.
     pub fn fixed(dt: f64) -> Self {
-        Options { dt: Some(dt), ..Options::default() }
+        Options {
+            dt: Some(dt),
+            ..Options::default()
+        }
     }
 
     /// Options for an adaptive method with scalar tolerances.
     pub fn adaptive(rtol: f64, atol: f64) -> Self {
-        Options { tolerances: Tolerances::new(rtol, atol), ..Options::default() }
+        Options {
+            tolerances: Tolerances::new(rtol, atol),
+            ..Options::default()
+        }
     }
 }
 
@@ -97,27 +107,37 @@ impl<S: OdeSystem> Integrator<S> {
             )));
         }
         if !t0.is_finite() {
-            return Err(OdeError::invalid(format!("initial time {t0} is not finite")));
+            return Err(OdeError::invalid(format!(
+                "initial time {t0} is not finite"
+            )));
         }
         if let Some(i) = y0.iter().position(|v| !v.is_finite()) {
-            return Err(OdeError::NonFiniteState { t: t0, component: i });
+            return Err(OdeError::NonFiniteState {
+                t: t0,
+                component: i,
+            });
         }
         options.tolerances.check(n).map_err(OdeError::invalid)?;
         let stepper = method.stepper(&system)?;
-        let (controller, h) = match (stepper.error_order(), options.dt) {
+        let error_order = stepper.error_order().filter(|_| options.adaptive);
+        let (controller, h) = match (error_order, options.dt) {
             (Some(q), _) => (Some(PiController::new(q)), options.h0.unwrap_or(0.0)),
             (None, Some(dt)) if dt > 0.0 && dt.is_finite() => (None, dt),
             (None, Some(dt)) => {
-                return Err(OdeError::invalid(format!("dt = {dt} must be finite and > 0")));
+                return Err(OdeError::invalid(format!(
+                    "dt = {dt} must be finite and > 0"
+                )));
             }
             (None, None) => {
                 return Err(OdeError::invalid(format!(
-                    "method {method} takes fixed steps: set dt"
+                    "method {method} runs at a fixed step here: set dt"
                 )));
             }
         };
         if h < 0.0 || !h.is_finite() {
-            return Err(OdeError::invalid(format!("h0 = {h} must be finite and > 0")));
+            return Err(OdeError::invalid(format!(
+                "h0 = {h} must be finite and > 0"
+            )));
         }
         Ok(Integrator {
             system,
@@ -225,10 +245,15 @@ impl<S: OdeSystem> Integrator<S> {
     /// Advances to the last of `times` (ascending, none before the current time) and returns the
     /// state at each, from dense output: steps are not shortened to hit intermediate times.
     pub fn save_at(&mut self, times: &[f64]) -> Result<Vec<Vec<f64>>, OdeError> {
-        let Some(&t_end) = times.last() else { return Ok(Vec::new()) };
+        let Some(&t_end) = times.last() else {
+            return Ok(Vec::new());
+        };
         self.check_target(t_end)?;
         if let Some(w) = times.windows(2).position(|w| w[1] < w[0]) {
-            return Err(OdeError::invalid(format!("save times not ascending at index {}", w + 1)));
+            return Err(OdeError::invalid(format!(
+                "save times not ascending at index {}",
+                w + 1
+            )));
         }
         if times[0] < self.t {
             return Err(OdeError::invalid(format!(
@@ -257,7 +282,9 @@ impl<S: OdeSystem> Integrator<S> {
     /// method's dense output (cubic Hermite where the method has none).
     pub fn interpolate(&mut self, t: f64, out: &mut [f64]) -> Result<(), OdeError> {
         let Some((t0, h)) = self.last_step else {
-            return Err(OdeError::invalid("no step taken yet: nothing to interpolate"));
+            return Err(OdeError::invalid(
+                "no step taken yet: nothing to interpolate",
+            ));
         };
         let slack = 1e-12 * h.abs().max(t0.abs());
         if t < t0 - slack || t > self.t + slack {
@@ -308,7 +335,11 @@ impl<S: OdeSystem> Integrator<S> {
         let tol = &self.options.tolerances;
         let d0 = tol.scaled_norm(&self.y, &self.y);
         let d1 = tol.scaled_norm(&self.f, &self.y);
-        let mut h0 = if d0 < 1e-5 || d1 < 1e-5 { 1e-6 } else { 0.01 * d0 / d1 };
+        let mut h0 = if d0 < 1e-5 || d1 < 1e-5 {
+            1e-6
+        } else {
+            0.01 * d0 / d1
+        };
         h0 = h0.min(self.options.h_max);
         if let Some(tl) = t_limit {
             h0 = h0.min((tl - self.t).max(f64::MIN_POSITIVE));
@@ -334,7 +365,10 @@ impl<S: OdeSystem> Integrator<S> {
     fn step_once(&mut self, t_limit: Option<f64>, steps: &mut usize) -> Result<(), OdeError> {
         self.ensure_derivative();
         if let Some(i) = self.f.iter().position(|v| !v.is_finite()) {
-            return Err(OdeError::NonFiniteState { t: self.t, component: i });
+            return Err(OdeError::NonFiniteState {
+                t: self.t,
+                component: i,
+            });
         }
         if self.h == 0.0 {
             self.h = self.initial_step(t_limit);
@@ -351,14 +385,20 @@ impl<S: OdeSystem> Integrator<S> {
             let mut lands = false;
             if let Some(tl) = t_limit {
                 let remaining = tl - self.t;
-                if h >= remaining - 4.0 * f64::EPSILON * tl.abs() {
+                // Land when the rest is at most a step (up to rounding in the sum of steps,
+                // so that ten steps of 0.1 reach 1.0 without a sliver step after them).
+                if h >= remaining - 1e-9 * h {
                     h = remaining;
                     lands = true;
                 }
             }
             let h_floor = self.options.h_min.max(16.0 * f64::EPSILON * self.t.abs());
             if self.controller.is_some() && h < h_floor && !lands {
-                return Err(OdeError::StepSizeTooSmall { t: self.t, h, h_min: h_floor });
+                return Err(OdeError::StepSizeTooSmall {
+                    t: self.t,
+                    h,
+                    h_min: h_floor,
+                });
             }
             let request = StepRequest {
                 t: self.t,
@@ -383,12 +423,15 @@ impl<S: OdeSystem> Integrator<S> {
                         self.stats.rejected_steps += 1;
                         non_finite_retries += 1;
                         if non_finite_retries > 10 {
-                            return Err(OdeError::NonFiniteState { t: self.t, component: i });
+                            return Err(OdeError::NonFiniteState {
+                                t: self.t,
+                                component: i,
+                            });
                         }
                         self.h = 0.25 * h;
                         continue;
                     }
-                    if !(err <= 1.0) {
+                    if err.is_nan() || err > 1.0 {
                         self.stats.rejected_steps += 1;
                         self.h = h * controller.reject(if err.is_nan() { 1e10 } else { err });
                         continue;
@@ -397,7 +440,10 @@ impl<S: OdeSystem> Integrator<S> {
                 }
                 _ => {
                     if let Some(i) = non_finite {
-                        return Err(OdeError::NonFiniteState { t: self.t + h, component: i });
+                        return Err(OdeError::NonFiniteState {
+                            t: self.t + h,
+                            component: i,
+                        });
                     }
                     None
                 }
@@ -419,7 +465,11 @@ impl<S: OdeSystem> Integrator<S> {
             self.stepper.invalidate();
             if let (Some(err), Some(controller)) = (error, &mut self.controller) {
                 let proposed = h * controller.accept(err);
-                self.h = if lands && h < self.h { proposed.max(self.h) } else { proposed };
+                self.h = if lands && h < self.h {
+                    proposed.max(self.h)
+                } else {
+                    proposed
+                };
             }
             return Ok(());
         }

@@ -3,20 +3,34 @@
 use crate::{OdeSystem, Stats};
 use nalgebra::DMatrix;
 
+/// Scratch space for finite-difference Jacobians of a system of dimension `dim`.
+pub struct JacobianScratch {
+    work: Vec<f64>,
+    f_work: Vec<f64>,
+}
+
+impl JacobianScratch {
+    /// Buffers for a system of dimension `dim`.
+    pub fn new(dim: usize) -> Self {
+        JacobianScratch {
+            work: vec![0.0; dim],
+            f_work: vec![0.0; dim],
+        }
+    }
+}
+
 /// Fills `jac` with `∂f/∂y` at `(t, y)`: the system's own Jacobian if it has one, else forward
 /// differences `(f(y + δ_j e_j) − f(y)) / δ_j` with `δ_j = √ε · max(|y_j|, 1e-5)`, costing
-/// `dim` right-hand-side evaluations. `f0` must hold `f(t, y)`; `work` and `f_work` are scratch.
+/// `dim` right-hand-side evaluations. `f0` must hold `f(t, y)`.
 pub fn evaluate_jacobian<S: OdeSystem + ?Sized>(
     system: &mut S,
-    t: f64,
-    y: &[f64],
-    f0: &[f64],
+    (t, y, f0): (f64, &[f64], &[f64]),
     jac: &mut DMatrix<f64>,
-    work: &mut [f64],
-    f_work: &mut [f64],
+    scratch: &mut JacobianScratch,
     stats: &mut Stats,
 ) {
     stats.jacobian_evaluations += 1;
+    let JacobianScratch { work, f_work } = scratch;
     if system.jacobian(t, y, jac) {
         return;
     }
@@ -39,10 +53,12 @@ pub fn evaluate_jacobian<S: OdeSystem + ?Sized>(
 }
 
 /// Writes `∂f/∂t` at `(t, y)` into `ft`: zero for autonomous systems, else the forward difference
-/// `(f(t + δ, y) − f(t, y)) / δ` with `δ = √ε · max(|t|, 1e-5)` (one right-hand-side evaluation).
+/// `(f(t + δ, y) − f(t, y)) / δ` with `δ = √ε · max(|t|, h)` (one right-hand-side evaluation).
+/// The step size `h` sets the time scale where `t` is near zero.
 pub fn evaluate_time_derivative<S: OdeSystem + ?Sized>(
     system: &mut S,
     t: f64,
+    h: f64,
     y: &[f64],
     f0: &[f64],
     ft: &mut [f64],
@@ -52,7 +68,7 @@ pub fn evaluate_time_derivative<S: OdeSystem + ?Sized>(
         ft.fill(0.0);
         return;
     }
-    let delta = f64::EPSILON.sqrt() * t.abs().max(1e-5);
+    let delta = f64::EPSILON.sqrt() * t.abs().max(h.abs()).max(f64::MIN_POSITIVE);
     let t1 = t + delta;
     let delta = t1 - t;
     system.rhs(t1, y, ft);
@@ -85,19 +101,26 @@ mod tests {
         Small.rhs(t, &y, &mut f0);
         let mut jac = DMatrix::zeros(2, 2);
         let mut stats = Stats::default();
-        let (mut w, mut fw) = ([0.0; 2], [0.0; 2]);
-        evaluate_jacobian(&mut Small, t, &y, &f0, &mut jac, &mut w, &mut fw, &mut stats);
+        let mut scratch = JacobianScratch::new(2);
+        evaluate_jacobian(&mut Small, (t, &y, &f0), &mut jac, &mut scratch, &mut stats);
         let exact = [[y[1], y[0]], [y[0].cos(), 0.0]];
         for i in 0..2 {
             for j in 0..2 {
-                assert!((jac[(i, j)] - exact[i][j]).abs() < 1e-6, "J[{i},{j}] = {}", jac[(i, j)]);
+                assert!(
+                    (jac[(i, j)] - exact[i][j]).abs() < 1e-6,
+                    "J[{i},{j}] = {}",
+                    jac[(i, j)]
+                );
             }
         }
         assert_eq!(stats.rhs_evaluations, 2);
         assert_eq!(stats.jacobian_evaluations, 1);
 
         let mut ft = [0.0; 2];
-        evaluate_time_derivative(&mut Small, t, &y, &f0, &mut ft, &mut stats);
-        assert!((ft[0] - 2.0 * t).abs() < 1e-6 && ft[1].abs() < 1e-12, "{ft:?}");
+        evaluate_time_derivative(&mut Small, t, 0.1, &y, &f0, &mut ft, &mut stats);
+        assert!(
+            (ft[0] - 2.0 * t).abs() < 1e-6 && ft[1].abs() < 1e-12,
+            "{ft:?}"
+        );
     }
 }

@@ -173,7 +173,7 @@ impl OdeSystem for Hires {
 mod tests {
     use super::*;
     use crate::Stats;
-    use crate::jacobian::evaluate_jacobian;
+    use crate::jacobian::{JacobianScratch, evaluate_jacobian};
 
     /// Each analytic Jacobian agrees with finite differences of its own right-hand side.
     fn check_jacobian<S: OdeSystem>(mut analytic: S, mut numeric: S, y: &[f64]) {
@@ -182,8 +182,8 @@ mod tests {
         numeric.rhs(0.0, y, &mut f0);
         let (mut ja, mut jn) = (DMatrix::zeros(n, n), DMatrix::zeros(n, n));
         assert!(analytic.jacobian(0.0, y, &mut ja));
-        let (mut w, mut fw, mut st) = (vec![0.0; n], vec![0.0; n], Stats::default());
-        evaluate_jacobian(&mut numeric, 0.0, y, &f0, &mut jn, &mut w, &mut fw, &mut st);
+        let (mut scratch, mut st) = (JacobianScratch::new(n), Stats::default());
+        evaluate_jacobian(&mut numeric, (0.0, y, &f0), &mut jn, &mut scratch, &mut st);
         for i in 0..n {
             for j in 0..n {
                 let scale = 1.0 + ja[(i, j)].abs();
@@ -195,18 +195,32 @@ mod tests {
     #[test]
     fn analytic_jacobians_match_finite_differences() {
         check_jacobian(
-            Robertson { analytic_jacobian: true },
-            Robertson { analytic_jacobian: false },
+            Robertson {
+                analytic_jacobian: true,
+            },
+            Robertson {
+                analytic_jacobian: false,
+            },
             &[0.9, 2e-5, 0.1],
         );
         check_jacobian(
-            VanDerPol { mu: 1000.0, analytic_jacobian: true },
-            VanDerPol { mu: 1000.0, analytic_jacobian: false },
+            VanDerPol {
+                mu: 1000.0,
+                analytic_jacobian: true,
+            },
+            VanDerPol {
+                mu: 1000.0,
+                analytic_jacobian: false,
+            },
             &[1.5, -0.3],
         );
         check_jacobian(
-            Hires { analytic_jacobian: true },
-            Hires { analytic_jacobian: false },
+            Hires {
+                analytic_jacobian: true,
+            },
+            Hires {
+                analytic_jacobian: false,
+            },
             &[0.5, 0.1, 0.02, 0.3, 0.04, 0.5, 0.3, 0.2],
         );
     }

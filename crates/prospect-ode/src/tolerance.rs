@@ -24,13 +24,19 @@ impl Tolerance {
             Tolerance::Scalar(v) => std::slice::from_ref(v),
             Tolerance::PerComponent(v) => {
                 if v.len() != dim {
-                    return Err(format!("{name} has {} components, the system {dim}", v.len()));
+                    return Err(format!(
+                        "{name} has {} components, the system {dim}",
+                        v.len()
+                    ));
                 }
                 v
             }
         };
         match values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-            Some(i) => Err(format!("{name}[{i}] = {} is not a finite number ≥ 0", values[i])),
+            Some(i) => Err(format!(
+                "{name}[{i}] = {} is not a finite number ≥ 0",
+                values[i]
+            )),
             None => Ok(()),
         }
     }
@@ -61,14 +67,20 @@ pub struct Tolerances {
 
 impl Default for Tolerances {
     fn default() -> Self {
-        Tolerances { rtol: Tolerance::Scalar(1e-6), atol: Tolerance::Scalar(1e-9) }
+        Tolerances {
+            rtol: Tolerance::Scalar(1e-6),
+            atol: Tolerance::Scalar(1e-9),
+        }
     }
 }
 
 impl Tolerances {
     /// Scalar tolerances.
     pub fn new(rtol: f64, atol: f64) -> Self {
-        Tolerances { rtol: rtol.into(), atol: atol.into() }
+        Tolerances {
+            rtol: rtol.into(),
+            atol: atol.into(),
+        }
     }
 
     /// Checks lengths and values against a system of dimension `dim`.

@@ -25,7 +25,11 @@ impl ExponentialEuler {
 
 /// `φ1(z) = (e^z − 1)/z`, with `φ1(0) = 1`, accurate near zero.
 fn phi1(z: f64) -> f64 {
-    if z.abs() < 1e-8 { 1.0 + 0.5 * z } else { z.exp_m1() / z }
+    if z.abs() < 1e-8 {
+        1.0 + 0.5 * z
+    } else {
+        z.exp_m1() / z
+    }
 }
 
 impl<S: OdeSystem + ?Sized> Stepper<S> for ExponentialEuler {
@@ -57,6 +61,9 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for ExponentialEuler {
             let nonlinear = req.f0[i] - l * req.y0[i];
             y1[i] = (h * l).exp() * req.y0[i] + h * phi1(h * l) * nonlinear;
         }
-        Ok(Attempt { error_norm: None, f1_valid: false })
+        Ok(Attempt {
+            error_norm: None,
+            f1_valid: false,
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! The generic Rosenbrock stepper, run by a [`RosenbrockTableau`].
 
 use super::{Attempt, StepRequest, Stepper};
-use crate::jacobian::{evaluate_jacobian, evaluate_time_derivative};
+use crate::jacobian::{JacobianScratch, evaluate_jacobian, evaluate_time_derivative};
 use crate::tableau::RosenbrockTableau;
 use crate::{OdeError, OdeSystem, Stats};
 use nalgebra::{DMatrix, DVector};
@@ -21,7 +21,7 @@ pub struct Rosenbrock {
     stage_rhs: Vec<f64>,
     solve_buffer: DVector<f64>,
     error: Vec<f64>,
-    work: Vec<f64>,
+    scratch: JacobianScratch,
 }
 
 impl Rosenbrock {
@@ -37,7 +37,7 @@ impl Rosenbrock {
             stage_rhs: vec![0.0; dim],
             solve_buffer: DVector::zeros(dim),
             error: vec![0.0; dim],
-            work: vec![0.0; dim],
+            scratch: JacobianScratch::new(dim),
         }
     }
 }
@@ -69,15 +69,12 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Rosenbrock {
         if !self.jacobian_current {
             evaluate_jacobian(
                 system,
-                t,
-                y0,
-                f0,
+                (t, y0, f0),
                 &mut self.jacobian,
-                &mut self.work,
-                &mut self.stage_rhs,
+                &mut self.scratch,
                 stats,
             );
-            evaluate_time_derivative(system, t, y0, f0, &mut self.time_derivative, stats);
+            evaluate_time_derivative(system, t, h, y0, f0, &mut self.time_derivative, stats);
             self.jacobian_current = true;
         }
         let mut w = -&self.jacobian;
@@ -141,7 +138,10 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Rosenbrock {
             }
         }
         let error_norm = req.tolerances.error_norm(&self.error, y0, y1);
-        Ok(Attempt { error_norm: Some(error_norm), f1_valid: false })
+        Ok(Attempt {
+            error_norm: Some(error_norm),
+            f1_valid: false,
+        })
     }
 
     fn dense(&self, theta: f64, _h: f64, y0: &[f64], y1: &[f64], out: &mut [f64]) -> bool {

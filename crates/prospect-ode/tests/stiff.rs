@@ -1,0 +1,387 @@
+//! Stiff test problems against published values and stored reference solutions
+//! (`fixtures/reference.json`, made by `fixtures/make_reference.py` with SciPy's Radau at
+//! rtol 1e-12).
+
+use prospect_ode::problems::{Hires, Robertson, VanDerPol};
+use prospect_ode::{Integrator, Method, OdeSystem, Options, Tolerance, Tolerances};
+use serde_json::Value;
+
+fn reference(problem: &str) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let text = include_str!("fixtures/reference.json");
+    let json: Value = serde_json::from_str(text).unwrap();
+    let p = &json["problems"][problem];
+    let times = p["times"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let states = p["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        })
+        .collect();
+    (times, states)
+}
+
+/// Largest relative error over components, each measured against `|reference| + floor`.
+fn max_relative_error(got: &[f64], want: &[f64], floor: f64) -> f64 {
+    got.iter()
+        .zip(want)
+        .map(|(g, w)| (g - w).abs() / (w.abs() + floor))
+        .fold(0.0, f64::max)
+}
+
+/// Published Robertson solution at t = 40 (Hairer & Wanner II, the values).
+const ROBERTSON_T40: [f64; 3] = [0.7158270687193, 9.185534764529e-6, 0.2841637457459];
+
+fn robertson_options(rtol: f64) -> Options {
+    // y2 lives near 1e-5: its absolute tolerance must be far below that.
+    Options {
+        tolerances: Tolerances {
+            rtol: Tolerance::Scalar(rtol),
+            atol: Tolerance::PerComponent(vec![1e-8 * rtol, 1e-12 * rtol, 1e-8 * rtol]),
+        },
+        ..Options::default()
+    }
+}
+
+#[test]
+fn robertson_at_t40_matches_the_published_solution() {
+    for analytic_jacobian in [true, false] {
+        let sys = Robertson { analytic_jacobian };
+        let mut ode = Integrator::new(
+            sys,
+            Method::Rodas4,
+            0.0,
+            &Robertson::Y0,
+            robertson_options(1e-7),
+        )
+        .unwrap();
+        ode.advance_to(40.0).unwrap();
+        let err = max_relative_error(ode.state(), &ROBERTSON_T40, 0.0);
+        assert!(
+            err <= 1e-5,
+            "analytic J {analytic_jacobian}: relative error {err:e}"
+        );
+        // The fixture agrees with the published values too (checks the fixture).
+        let (_, states) = reference("robertson");
+        assert!(max_relative_error(&states[2], &ROBERTSON_T40, 0.0) < 1e-10);
+    }
+}
+
+#[test]
+fn robertson_to_1e11_conserves_mass() {
+    let mut ode = Integrator::new(
+        Robertson {
+            analytic_jacobian: true,
+        },
+        Method::Rodas4,
+        0.0,
+        &Robertson::Y0,
+        robertson_options(1e-7),
+    )
+    .unwrap();
+    let mut t = 1e-6;
+    while t <= 1e11 {
+        ode.advance_to(t).unwrap();
+        let mass: f64 = ode.state().iter().sum();
+        assert!((mass - 1.0).abs() <= 1e-9, "t = {t}: mass {mass}");
+        assert!(
+            ode.state().iter().all(|v| *v > -1e-12),
+            "t = {t}: {:?}",
+            ode.state()
+        );
+        t *= 10.0;
+    }
+    // Asymptotically everything ends up in y3.
+    assert!(ode.state()[2] > 0.9999, "{:?}", ode.state());
+    assert!(ode.stats().accepted_steps < 2000, "{:?}", ode.stats());
+}
+
+#[test]
+fn rodas4_takes_ten_times_fewer_steps_than_dopri5_on_robertson() {
+    let run = |method| {
+        let sys = Robertson {
+            analytic_jacobian: true,
+        };
+        let mut ode =
+            Integrator::new(sys, method, 0.0, &Robertson::Y0, robertson_options(1e-6)).unwrap();
+        ode.advance_to(40.0).unwrap();
+        ode.stats().steps()
+    };
+    let (stiff, explicit) = (run(Method::Rodas4), run(Method::Dopri5));
+    assert!(
+        explicit >= 10 * stiff,
+        "rodas4 {stiff} steps, dopri5 {explicit}"
+    );
+}
+
+#[test]
+fn van_der_pol_mu_1000_matches_the_reference_at_rtol_level() {
+    let (times, states) = reference("vdp1000");
+    for rtol in [1e-6, 1e-8] {
+        let sys = VanDerPol {
+            mu: 1000.0,
+            analytic_jacobian: true,
+        };
+        let mut ode = Integrator::new(
+            sys,
+            Method::Rodas4,
+            0.0,
+            &VanDerPol::Y0,
+            Options::adaptive(rtol, rtol),
+        )
+        .unwrap();
+        let got = ode.save_at(&times).unwrap();
+        for ((t, g), w) in times.iter().zip(&got).zip(&states) {
+            // y2 is O(1e-3) on the slow branch and O(1e3) in the jumps: an absolute floor of 1.
+            let err = max_relative_error(g, w, 1.0);
+            assert!(err <= 100.0 * rtol, "rtol {rtol:e}, t = {t}: error {err:e}");
+        }
+    }
+}
+
+#[test]
+fn hires_matches_the_reference_at_rtol_level() {
+    let (times, states) = reference("hires");
+    for (rtol, analytic_jacobian) in [(1e-6, true), (1e-8, true), (1e-8, false)] {
+        let sys = Hires { analytic_jacobian };
+        let options = Options::adaptive(rtol, 1e-4 * rtol);
+        let mut ode = Integrator::new(sys, Method::Rodas4, 0.0, &Hires::Y0, options).unwrap();
+        let got = ode.save_at(&times).unwrap();
+        for ((t, g), w) in times.iter().zip(&got).zip(&states) {
+            let err = max_relative_error(g, w, 1e-4);
+            assert!(
+                err <= 10.0 * rtol,
+                "rtol {rtol:e} J {analytic_jacobian} t={t}: {err:e}"
+            );
+        }
+    }
+}
+
+/// Our Dormand–Prince and `ode_solvers`' agree to tolerance on a non-stiff problem
+/// (Van der Pol, μ = 1, to t = 10).
+#[test]
+fn dopri5_agrees_with_ode_solvers() {
+    type State = ode_solvers::Vector2<f64>;
+    struct Vdp;
+    impl ode_solvers::System<f64, State> for Vdp {
+        fn system(&self, _t: f64, y: &State, dy: &mut State) {
+            dy[0] = y[1];
+            dy[1] = (1.0 - y[0] * y[0]) * y[1] - y[0];
+        }
+    }
+    let mut theirs =
+        ode_solvers::Dopri5::new(Vdp, 0.0, 10.0, 10.0, State::new(2.0, 0.0), 1e-10, 1e-10);
+    theirs.set_output(ode_solvers::dop_shared::OutputType::Sparse);
+    theirs.integrate().unwrap();
+    assert_eq!(*theirs.x_out().last().unwrap(), 10.0);
+    let their_end = theirs.y_out().last().unwrap();
+
+    let sys = VanDerPol {
+        mu: 1.0,
+        analytic_jacobian: false,
+    };
+    let mut ode = Integrator::new(
+        sys,
+        Method::Dopri5,
+        0.0,
+        &VanDerPol::Y0,
+        Options::adaptive(1e-10, 1e-10),
+    )
+    .unwrap();
+    ode.advance_to(10.0).unwrap();
+    for i in 0..2 {
+        assert!(
+            (ode.state()[i] - their_end[i]).abs() < 1e-7,
+            "{:?} vs {their_end:?}",
+            ode.state()
+        );
+    }
+}
+
+/// A system whose input switches: `y' = −y + u`, with `u` set between calls.
+struct Driven {
+    input: f64,
+}
+
+impl OdeSystem for Driven {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
+        dy[0] = -y[0] + self.input;
+    }
+    fn linear_diagonal(&self, l: &mut [f64]) -> bool {
+        l[0] = -1.0;
+        true
+    }
+}
+
+#[test]
+fn stepping_interface_follows_inputs_changed_between_calls() {
+    // Piecewise-constant input 1, 0, 2 on [0,1), [1,2), [2,3): exact solution by pieces.
+    let inputs = [1.0, 0.0, 2.0];
+    let mut exact = 0.0f64;
+    for method in Method::ALL {
+        let options = if method.is_fixed_step() {
+            Options::fixed(1e-3)
+        } else {
+            Options::adaptive(1e-9, 1e-12)
+        };
+        let mut ode = Integrator::new(Driven { input: 0.0 }, method, 0.0, &[0.0], options).unwrap();
+        exact = 0.0;
+        for (k, u) in inputs.iter().enumerate() {
+            ode.system_mut().input = *u;
+            ode.advance_to((k + 1) as f64).unwrap();
+            assert_eq!(ode.t(), (k + 1) as f64, "{method} lands exactly");
+            exact = u + (exact - u) * (-1.0f64).exp();
+            let tol = if method.is_fixed_step() && method != Method::Rk4 {
+                1e-3
+            } else {
+                1e-7
+            };
+            assert!((ode.state()[0] - exact).abs() < tol, "{method} piece {k}");
+            // The derivative is that of the current input.
+            let d = ode.derivative()[0];
+            assert!((d - (-ode.state()[0] + u)).abs() < 1e-12, "{method}");
+        }
+    }
+    assert!(exact > 0.0);
+}
+
+#[test]
+fn failures_are_typed_and_say_where() {
+    use prospect_ode::OdeError;
+    // Blow-up y' = y², y(0) = 1 at t = 1.
+    struct BlowUp;
+    impl OdeSystem for BlowUp {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
+            dy[0] = y[0] * y[0];
+        }
+    }
+    let mut adaptive = Integrator::new(
+        BlowUp,
+        Method::Dopri5,
+        0.0,
+        &[1.0],
+        Options::adaptive(1e-6, 1e-6),
+    )
+    .unwrap();
+    match adaptive.advance_to(2.0) {
+        Err(OdeError::StepSizeTooSmall { t, .. }) | Err(OdeError::NonFiniteState { t, .. }) => {
+            assert!((t - 1.0).abs() < 1e-2, "stopped at t = {t}")
+        }
+        other => panic!("expected a step-size or non-finite failure, got {other:?}"),
+    }
+    let mut fixed =
+        Integrator::new(BlowUp, Method::Euler, 0.0, &[1.0], Options::fixed(0.25)).unwrap();
+    assert!(matches!(
+        fixed.advance_to(10.0),
+        Err(OdeError::NonFiniteState { .. })
+    ));
+
+    let few = Options {
+        max_steps: 10,
+        ..Options::adaptive(1e-10, 1e-10)
+    };
+    let mut ode = Integrator::new(
+        VanDerPol {
+            mu: 1000.0,
+            analytic_jacobian: true,
+        },
+        Method::Dopri5,
+        0.0,
+        &VanDerPol::Y0,
+        few,
+    )
+    .unwrap();
+    assert!(matches!(
+        ode.advance_to(3000.0),
+        Err(OdeError::MaxStepsExceeded { max_steps: 10, .. })
+    ));
+
+    let floor = Options {
+        h_min: 1.0,
+        ..Options::adaptive(1e-10, 1e-10)
+    };
+    let mut ode = Integrator::new(
+        VanDerPol {
+            mu: 1000.0,
+            analytic_jacobian: true,
+        },
+        Method::Rodas4,
+        0.0,
+        &VanDerPol::Y0,
+        floor,
+    )
+    .unwrap();
+    let err = ode.advance_to(3000.0).unwrap_err();
+    assert!(
+        matches!(err, OdeError::StepSizeTooSmall { h_min: 1.0, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("at t ="), "{err}");
+
+    // Invalid requests.
+    assert!(
+        Integrator::new(
+            Driven { input: 0.0 },
+            Method::Euler,
+            0.0,
+            &[0.0],
+            Options::default()
+        )
+        .is_err()
+    );
+    assert!(
+        Integrator::new(
+            BlowUp,
+            Method::ExponentialEuler,
+            0.0,
+            &[1.0],
+            Options::fixed(0.1)
+        )
+        .is_err()
+    );
+    assert!(Integrator::new(BlowUp, Method::Dopri5, 0.0, &[1.0, 2.0], Options::default()).is_err());
+    let mut ode = Integrator::new(BlowUp, Method::Dopri5, 0.0, &[0.1], Options::default()).unwrap();
+    ode.advance_to(1.0).unwrap();
+    assert!(matches!(
+        ode.advance_to(0.5),
+        Err(OdeError::InvalidInput { .. })
+    ));
+}
+
+#[test]
+fn same_inputs_give_bit_identical_results() {
+    let run = || {
+        let mut ode = Integrator::new(
+            Hires {
+                analytic_jacobian: false,
+            },
+            Method::Rodas4,
+            0.0,
+            &Hires::Y0,
+            Options::adaptive(1e-7, 1e-11),
+        )
+        .unwrap();
+        ode.advance_to(Hires::T_END).unwrap();
+        (ode.state().to_vec(), ode.stats())
+    };
+    let (a, sa) = run();
+    let (b, sb) = run();
+    assert_eq!(sa, sb);
+    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+}
