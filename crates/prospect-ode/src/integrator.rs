@@ -456,13 +456,17 @@ impl<S: OdeSystem> Integrator<S> {
                 std::mem::swap(&mut self.f, &mut self.f_new);
             }
             self.f_current = attempt.f1_valid;
-            self.last_step = Some((self.t, h));
+            let t_start = self.t;
+            self.last_step = Some((t_start, h));
             self.t = match t_limit {
                 Some(tl) if lands => tl,
                 _ => self.t + h,
             };
             self.stats.accepted_steps += 1;
             self.stepper.invalidate();
+            if self.system.on_step_accepted(t_start, self.t, &self.y) {
+                self.f_current = false;
+            }
             if let (Some(err), Some(controller)) = (error, &mut self.controller) {
                 let proposed = h * controller.accept(err);
                 self.h = if lands && h < self.h {

@@ -32,6 +32,15 @@ pub trait OdeSystem {
     fn is_autonomous(&self) -> bool {
         false
     }
+
+    /// Called by the integrator after it accepts a step from `t0` to `t1` with new state `y1`
+    /// (a discrete callback, as in DifferentialEquations.jl). Systems with slow variables kept
+    /// outside the state (e.g. synaptic weights updated by operator splitting) or with memory of
+    /// the previous step update them here. Return `true` if the right-hand side changed, so the
+    /// integrator drops cached derivatives. The default does nothing.
+    fn on_step_accepted(&mut self, _t0: f64, _t1: f64, _y1: &[f64]) -> bool {
+        false
+    }
 }
 
 impl<S: OdeSystem + ?Sized> OdeSystem for &mut S {
@@ -49,5 +58,8 @@ impl<S: OdeSystem + ?Sized> OdeSystem for &mut S {
     }
     fn is_autonomous(&self) -> bool {
         (**self).is_autonomous()
+    }
+    fn on_step_accepted(&mut self, t0: f64, t1: f64, y1: &[f64]) -> bool {
+        (**self).on_step_accepted(t0, t1, y1)
     }
 }

@@ -385,3 +385,40 @@ fn same_inputs_give_bit_identical_results() {
     assert_eq!(sa, sb);
     assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
 }
+
+/// The accepted-step callback sees every accepted step once, with contiguous intervals, and a
+/// system may change its right-hand side there (here: a slow variable updated by splitting).
+#[test]
+fn accepted_step_callback_sees_each_step_once() {
+    struct Counted {
+        intervals: Vec<(f64, f64)>,
+        slow: f64,
+    }
+    impl OdeSystem for Counted {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
+            dy[0] = -y[0] + self.slow;
+        }
+        fn on_step_accepted(&mut self, t0: f64, t1: f64, _y1: &[f64]) -> bool {
+            self.intervals.push((t0, t1));
+            self.slow += t1 - t0; // slow = t, advanced by forward Euler
+            true
+        }
+    }
+    for method in [Method::Euler, Method::Dopri5, Method::Rodas4] {
+        let options =
+            if method.is_fixed_step() { Options::fixed(0.01) } else { Options::adaptive(1e-8, 1e-10) };
+        let sys = Counted { intervals: Vec::new(), slow: 0.0 };
+        let mut ode = Integrator::new(sys, method, 0.0, &[0.0], options).unwrap();
+        ode.advance_to(2.0).unwrap();
+        let accepted = ode.stats().accepted_steps;
+        let sys = ode.into_system();
+        assert_eq!(sys.intervals.len(), accepted, "{method}");
+        assert_eq!(sys.intervals[0].0, 0.0);
+        assert_eq!(sys.intervals.last().unwrap().1, 2.0);
+        assert!(sys.intervals.windows(2).all(|w| w[0].1 == w[1].0), "{method}: contiguous");
+        assert!((sys.slow - 2.0).abs() < 1e-12, "{method}");
+    }
+}
