@@ -408,9 +408,15 @@ fn accepted_step_callback_sees_each_step_once() {
         }
     }
     for method in [Method::Euler, Method::Dopri5, Method::Rodas4] {
-        let options =
-            if method.is_fixed_step() { Options::fixed(0.01) } else { Options::adaptive(1e-8, 1e-10) };
-        let sys = Counted { intervals: Vec::new(), slow: 0.0 };
+        let options = if method.is_fixed_step() {
+            Options::fixed(0.01)
+        } else {
+            Options::adaptive(1e-8, 1e-10)
+        };
+        let sys = Counted {
+            intervals: Vec::new(),
+            slow: 0.0,
+        };
         let mut ode = Integrator::new(sys, method, 0.0, &[0.0], options).unwrap();
         ode.advance_to(2.0).unwrap();
         let accepted = ode.stats().accepted_steps;
@@ -418,7 +424,10 @@ fn accepted_step_callback_sees_each_step_once() {
         assert_eq!(sys.intervals.len(), accepted, "{method}");
         assert_eq!(sys.intervals[0].0, 0.0);
         assert_eq!(sys.intervals.last().unwrap().1, 2.0);
-        assert!(sys.intervals.windows(2).all(|w| w[0].1 == w[1].0), "{method}: contiguous");
+        assert!(
+            sys.intervals.windows(2).all(|w| w[0].1 == w[1].0),
+            "{method}: contiguous"
+        );
         assert!((sys.slow - 2.0).abs() < 1e-12, "{method}");
     }
 }

@@ -37,13 +37,24 @@ impl Dataset {
         labels: Vec<usize>,
         n_classes: usize,
     ) -> Self {
-        assert_eq!(inputs.len(), labels.len() * n_inputs, "inputs and labels disagree");
+        assert_eq!(
+            inputs.len(),
+            labels.len() * n_inputs,
+            "inputs and labels disagree"
+        );
         let mut targets = vec![0.0; labels.len() * n_classes];
         for (i, &c) in labels.iter().enumerate() {
             assert!(c < n_classes, "label {c} ≥ {n_classes} classes");
             targets[i * n_classes + c] = 1.0;
         }
-        Dataset { name: name.into(), n_inputs, n_outputs: n_classes, inputs, targets, labels }
+        Dataset {
+            name: name.into(),
+            n_inputs,
+            n_outputs: n_classes,
+            inputs,
+            targets,
+            labels,
+        }
     }
 
     /// Number of samples.

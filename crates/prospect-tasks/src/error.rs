@@ -18,7 +18,11 @@ pub enum TaskError {
     Format { path: PathBuf, reason: String },
     /// Two files that belong together disagree (e.g. image and label counts).
     #[error("{images} and {labels}: {reason}")]
-    Mismatch { images: PathBuf, labels: PathBuf, reason: String },
+    Mismatch {
+        images: PathBuf,
+        labels: PathBuf,
+        reason: String,
+    },
     /// A generator was asked for something impossible.
     #[error("invalid task parameter {key}: {reason}")]
     Parameter { key: &'static str, reason: String },

@@ -21,12 +21,18 @@ pub struct IdxArray {
 }
 
 fn format_error(path: &Path, reason: impl Into<String>) -> TaskError {
-    TaskError::Format { path: path.to_path_buf(), reason: reason.into() }
+    TaskError::Format {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
 }
 
 /// Reads an IDX file of unsigned bytes with `expected_dims` dimensions.
 pub fn read_idx(path: &Path, expected_dims: usize) -> Result<IdxArray, TaskError> {
-    let io = |source| TaskError::Io { path: path.to_path_buf(), source };
+    let io = |source| TaskError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let raw = std::fs::read(path).map_err(io)?;
     let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
@@ -42,20 +48,32 @@ pub fn read_idx(path: &Path, expected_dims: usize) -> Result<IdxArray, TaskError
 
 fn parse_idx(path: &Path, bytes: &[u8], expected_dims: usize) -> Result<IdxArray, TaskError> {
     if bytes.len() < 4 {
-        return Err(format_error(path, format!("{} bytes: too short for an IDX header", bytes.len())));
+        return Err(format_error(
+            path,
+            format!("{} bytes: too short for an IDX header", bytes.len()),
+        ));
     }
     if bytes[0] != 0 || bytes[1] != 0 {
-        return Err(format_error(path, "not an IDX file: the magic number must start with two zero bytes"));
+        return Err(format_error(
+            path,
+            "not an IDX file: the magic number must start with two zero bytes",
+        ));
     }
     if bytes[2] != 0x08 {
         return Err(format_error(
             path,
-            format!("data type 0x{:02x} is not supported; only unsigned bytes (0x08)", bytes[2]),
+            format!(
+                "data type 0x{:02x} is not supported; only unsigned bytes (0x08)",
+                bytes[2]
+            ),
         ));
     }
     let n_dims = usize::from(bytes[3]);
     if n_dims != expected_dims {
-        return Err(format_error(path, format!("{n_dims} dimensions, expected {expected_dims}")));
+        return Err(format_error(
+            path,
+            format!("{n_dims} dimensions, expected {expected_dims}"),
+        ));
     }
     let header = 4 + 4 * n_dims;
     if bytes.len() < header {
@@ -76,9 +94,15 @@ fn parse_idx(path: &Path, bytes: &[u8], expected_dims: usize) -> Result<IdxArray
         ));
     }
     if have > expected {
-        return Err(format_error(path, format!("{} trailing bytes after the data", have - expected)));
+        return Err(format_error(
+            path,
+            format!("{} trailing bytes after the data", have - expected),
+        ));
     }
-    Ok(IdxArray { dims, data: bytes[header..].to_vec() })
+    Ok(IdxArray {
+        dims,
+        data: bytes[header..].to_vec(),
+    })
 }
 
 /// Loads an image file (`[n, rows, cols]`) and a label file (`[n]`) as a classification set with
@@ -97,18 +121,26 @@ pub fn load_pair(
         reason,
     };
     if img.dims[0] != lab.dims[0] {
-        return Err(mismatch(format!("{} images but {} labels", img.dims[0], lab.dims[0])));
+        return Err(mismatch(format!(
+            "{} images but {} labels",
+            img.dims[0], lab.dims[0]
+        )));
     }
     if let Some(pos) = lab.data.iter().position(|&l| usize::from(l) >= n_classes) {
         return Err(format_error(
             labels,
-            format!("label {} at index {pos} is not below {n_classes} classes", lab.data[pos]),
+            format!(
+                "label {} at index {pos} is not below {n_classes} classes",
+                lab.data[pos]
+            ),
         ));
     }
     let n_inputs = img.dims[1] * img.dims[2];
     let inputs = img.data.iter().map(|&p| f32::from(p) / 255.0).collect();
     let labels = lab.data.iter().map(|&l| usize::from(l)).collect();
-    Ok(Dataset::classification(name, n_inputs, inputs, labels, n_classes))
+    Ok(Dataset::classification(
+        name, n_inputs, inputs, labels, n_classes,
+    ))
 }
 
 /// Finds `stem` or `stem.gz` in `dir`.
@@ -128,7 +160,10 @@ fn find(dir: &Path, stem: &str) -> Result<PathBuf, TaskError> {
 /// `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally `.gz`), ten classes.
 /// Works for MNIST, Fashion-MNIST and any set in the same format.
 pub fn load_mnist_dir(dir: &Path) -> Result<Split, TaskError> {
-    let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let train = load_pair(
         &format!("{base}/train"),
         &find(dir, "train-images-idx3-ubyte")?,

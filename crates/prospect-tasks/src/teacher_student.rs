@@ -33,9 +33,20 @@ impl Teacher {
     pub fn output(&self, x: &[f64]) -> Vec<f64> {
         let [n_in, n_hidden, n_out] = self.sizes;
         let hidden: Vec<f64> = (0..n_hidden)
-            .map(|i| (0..n_in).map(|j| self.w1[i * n_in + j] * x[j]).sum::<f64>().tanh())
+            .map(|i| {
+                (0..n_in)
+                    .map(|j| self.w1[i * n_in + j] * x[j])
+                    .sum::<f64>()
+                    .tanh()
+            })
             .collect();
-        (0..n_out).map(|i| (0..n_hidden).map(|j| self.w2[i * n_hidden + j] * hidden[j]).sum()).collect()
+        (0..n_out)
+            .map(|i| {
+                (0..n_hidden)
+                    .map(|j| self.w2[i * n_hidden + j] * hidden[j])
+                    .sum()
+            })
+            .collect()
     }
 
     fn dataset(&self, name: &str, n: usize, seed: u64) -> Dataset {
@@ -61,9 +72,17 @@ impl Teacher {
 }
 
 /// Training and test sets labelled by a random teacher of sizes `sizes`.
-pub fn split(sizes: [usize; 3], n_train: usize, n_test: usize, seed: u64) -> Result<Split, TaskError> {
+pub fn split(
+    sizes: [usize; 3],
+    n_train: usize,
+    n_test: usize,
+    seed: u64,
+) -> Result<Split, TaskError> {
     if sizes.contains(&0) {
-        return Err(TaskError::Parameter { key: "sizes", reason: format!("{sizes:?} has a zero") });
+        return Err(TaskError::Parameter {
+            key: "sizes",
+            reason: format!("{sizes:?} has a zero"),
+        });
     }
     let teacher = Teacher::random(sizes, seed);
     Ok(Split {

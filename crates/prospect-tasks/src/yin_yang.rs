@@ -53,7 +53,10 @@ pub fn generate(name: &str, n: usize, seed: u64) -> Dataset {
 /// Training and test sets from independent streams derived from `seed`.
 pub fn split(n_train: usize, n_test: usize, seed: u64) -> Result<Split, TaskError> {
     if n_train == 0 {
-        return Err(TaskError::Parameter { key: "n_train", reason: "must be > 0".into() });
+        return Err(TaskError::Parameter {
+            key: "n_train",
+            reason: "must be > 0".into(),
+        });
     }
     Ok(Split {
         train: generate("yin-yang/train", n_train, seed),
@@ -82,7 +85,11 @@ mod tests {
         let d = generate("t", 3000, 7);
         assert_eq!(d.len(), 3000);
         for c in d.class_counts() {
-            assert!((850..=1150).contains(&c), "class counts {:?}", d.class_counts());
+            assert!(
+                (850..=1150).contains(&c),
+                "class counts {:?}",
+                d.class_counts()
+            );
         }
         for i in 0..d.len() {
             let v = d.input(i);

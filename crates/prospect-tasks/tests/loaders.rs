@@ -34,9 +34,15 @@ fn temp_dir(name: &str) -> PathBuf {
 /// Writes a 3-image train set and a 2-image test set of 2×2 pixels; gzipped or not per file.
 fn write_folder(dir: &Path, gzip_train: bool) {
     let files = [
-        ("train-images-idx3-ubyte", idx_bytes(&[3, 2, 2], &[0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8])),
+        (
+            "train-images-idx3-ubyte",
+            idx_bytes(&[3, 2, 2], &[0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8]),
+        ),
         ("train-labels-idx1-ubyte", idx_bytes(&[3], &[1, 9, 0])),
-        ("t10k-images-idx3-ubyte", idx_bytes(&[2, 2, 2], &[9, 9, 9, 9, 0, 0, 0, 0])),
+        (
+            "t10k-images-idx3-ubyte",
+            idx_bytes(&[2, 2, 2], &[9, 9, 9, 9, 0, 0, 0, 0]),
+        ),
         ("t10k-labels-idx1-ubyte", idx_bytes(&[2], &[4, 5])),
     ];
     for (i, (name, bytes)) in files.iter().enumerate() {
@@ -68,7 +74,11 @@ fn broken_folders_give_errors_that_name_the_file() {
     // Label count differs from image count.
     let dir = temp_dir("mismatch");
     write_folder(&dir, false);
-    std::fs::write(dir.join("t10k-labels-idx1-ubyte"), idx_bytes(&[3], &[1, 2, 3])).unwrap();
+    std::fs::write(
+        dir.join("t10k-labels-idx1-ubyte"),
+        idx_bytes(&[3], &[1, 2, 3]),
+    )
+    .unwrap();
     let err = load_mnist_dir(&dir).unwrap_err();
     assert!(matches!(err, TaskError::Mismatch { .. }), "{err}");
     assert!(err.to_string().contains("2 images but 3 labels"), "{err}");
@@ -76,16 +86,28 @@ fn broken_folders_give_errors_that_name_the_file() {
     // A truncated gzip stream.
     write_folder(&dir, true);
     let full = gz(&idx_bytes(&[3, 2, 2], &[7; 12]));
-    std::fs::write(dir.join("train-images-idx3-ubyte.gz"), &full[..full.len() / 2]).unwrap();
+    std::fs::write(
+        dir.join("train-images-idx3-ubyte.gz"),
+        &full[..full.len() / 2],
+    )
+    .unwrap();
     std::fs::remove_file(dir.join("t10k-labels-idx1-ubyte")).ok();
     write_folder(&dir, false);
     std::fs::remove_file(dir.join("train-images-idx3-ubyte")).unwrap();
     let err = load_mnist_dir(&dir).unwrap_err().to_string();
-    assert!(err.contains("train-images-idx3-ubyte.gz") && err.contains("gzip"), "{err}");
+    assert!(
+        err.contains("train-images-idx3-ubyte.gz") && err.contains("gzip"),
+        "{err}"
+    );
 
     // A missing file.
-    let err = load_mnist_dir(&dir.join("nowhere")).unwrap_err().to_string();
-    assert!(err.contains("nowhere") && err.contains("no such file"), "{err}");
+    let err = load_mnist_dir(&dir.join("nowhere"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("nowhere") && err.contains("no such file"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -93,7 +115,10 @@ fn broken_folders_give_errors_that_name_the_file() {
 fn fashion_mnist_from_debian_loads() {
     let dir = Path::new(FASHION_MNIST_DIR);
     if !dir.exists() {
-        assert!(std::env::var_os("CI").is_none(), "setup must install dataset-fashion-mnist");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "setup must install dataset-fashion-mnist"
+        );
         eprintln!("skipped: {FASHION_MNIST_DIR} missing (run scripts/setup.sh)");
         return;
     }
@@ -112,23 +137,32 @@ fn fashion_mnist_from_debian_loads() {
 fn yin_yang_is_as_hard_as_published_for_a_linear_classifier() {
     let split = yin_yang::split(5000, 1000, 42).unwrap();
     let design = |d: &prospect_tasks::Dataset| {
-        DMatrix::from_fn(d.len(), 3, |i, j| if j < 2 { f64::from(d.input(i)[j]) } else { 1.0 })
+        DMatrix::from_fn(d.len(), 3, |i, j| {
+            if j < 2 { f64::from(d.input(i)[j]) } else { 1.0 }
+        })
     };
     let x = design(&split.train);
     let xtx = x.transpose() * &x;
     let mut weights = Vec::new();
     for c in 0..3 {
-        let y = DVector::from_fn(split.train.len(), |i, _| f64::from(split.train.target(i)[c]));
+        let y = DVector::from_fn(split.train.len(), |i, _| {
+            f64::from(split.train.target(i)[c])
+        });
         weights.push(xtx.clone().lu().solve(&(x.transpose() * y)).unwrap());
     }
     let xt = design(&split.test);
     let correct = (0..split.test.len())
         .filter(|&i| {
             let scores: Vec<f64> = weights.iter().map(|w| (xt.row(i) * w)[0]).collect();
-            let best = (0..3).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap();
+            let best = (0..3)
+                .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+                .unwrap();
             best == split.test.labels[i]
         })
         .count();
     let accuracy = correct as f64 / split.test.len() as f64;
-    assert!((0.55..=0.72).contains(&accuracy), "linear accuracy {accuracy}");
+    assert!(
+        (0.55..=0.72).contains(&accuracy),
+        "linear accuracy {accuracy}"
+    );
 }

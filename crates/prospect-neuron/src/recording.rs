@@ -1,0 +1,29 @@
+//! What the network emits for recording. The network crate never knows HDF5: a [`Recorder`]
+//! receives rows of `f32` per population and variable, and the trace crate (through the command
+//! line) stores them.
+
+/// A sink for recorded rows.
+pub trait Recorder {
+    /// Whether anything should be recorded at time `t` (seconds or model time units); lets the
+    /// trainer skip building rows outside recording windows.
+    fn wants(&self, t: f64) -> bool;
+    /// One row of `variable` of `population` (e.g. `"layer1"`, `"u"`) at time `t`.
+    fn record(&mut self, population: &str, variable: &str, t: f64, row: &[f32]);
+    /// A per-epoch metric value.
+    fn metric(&mut self, name: &str, epoch: usize, value: f64);
+    /// A pattern onset: time, index of the first sample of the batch, its label (if any).
+    fn event(&mut self, t: f64, sample: usize, label: Option<usize>);
+}
+
+/// Records nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullRecorder;
+
+impl Recorder for NullRecorder {
+    fn wants(&self, _t: f64) -> bool {
+        false
+    }
+    fn record(&mut self, _population: &str, _variable: &str, _t: f64, _row: &[f32]) {}
+    fn metric(&mut self, _name: &str, _epoch: usize, _value: f64) {}
+    fn event(&mut self, _t: f64, _sample: usize, _label: Option<usize>) {}
+}
