@@ -36,12 +36,66 @@ impl<'a> MatRef<'a> {
     }
 }
 
+/// Products with at most this many multiply–adds use plain loops: for the small layers of
+/// e.g. a 4-120-3 network, packing panels for a blocked kernel costs more than it saves.
+const SMALL_GEMM: usize = 32 * 32 * 32;
+
+/// `C = α A B + β C` with plain loops (see [`SMALL_GEMM`]): axpy form (`C[:, j] += α B[p, j]
+/// A[:, p]`) when A is tall, dot form (`C[i, j] += α A[i, :] · B[:, j]`) when it is wide, so the
+/// inner loop is always the long one. [`gemm`] uses it only for tall, column-contiguous
+/// operands (e.g. the first layer's `W x`), where it measured faster than packing; strided
+/// operands go to `matrixmultiply` whatever their size.
+fn small_gemm(alpha: f64, a: MatRef<'_>, b: MatRef<'_>, beta: f64, c: &mut [f64]) {
+    let (m, k) = (a.rows, a.cols);
+    let (ars, acs) = (a.row_stride as usize, a.col_stride as usize);
+    let (brs, bcs) = (b.row_stride as usize, b.col_stride as usize);
+    for (j, col) in c.chunks_exact_mut(m).enumerate() {
+        if beta == 0.0 {
+            col.fill(0.0);
+        } else if beta != 1.0 {
+            col.iter_mut().for_each(|x| *x *= beta);
+        }
+        if m >= k {
+            for p in 0..k {
+                let s = alpha * b.data[p * brs + j * bcs];
+                if s == 0.0 {
+                    continue;
+                }
+                let base = p * acs;
+                if ars == 1 {
+                    for (x, y) in col.iter_mut().zip(&a.data[base..base + m]) {
+                        *x += s * y;
+                    }
+                } else {
+                    for (i, x) in col.iter_mut().enumerate() {
+                        *x += s * a.data[base + i * ars];
+                    }
+                }
+            }
+        } else {
+            let b_base = j * bcs;
+            for (i, x) in col.iter_mut().enumerate() {
+                let a_base = i * ars;
+                let mut sum = 0.0;
+                for p in 0..k {
+                    sum += a.data[a_base + p * acs] * b.data[b_base + p * brs];
+                }
+                *x += alpha * sum;
+            }
+        }
+    }
+}
+
 /// `C = α A B + β C` with `C` column-major `m × n` in `c`.
 pub fn gemm(alpha: f64, a: MatRef<'_>, b: MatRef<'_>, beta: f64, c: &mut [f64]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "inner dimensions");
     assert_eq!(c.len(), m * n, "output size");
     if m == 0 || n == 0 {
+        return;
+    }
+    if m * n * k <= SMALL_GEMM && m >= k && a.row_stride == 1 && b.row_stride == 1 {
+        small_gemm(alpha, a, b, beta, c);
         return;
     }
     // SAFETY: the asserts above bound every index matrixmultiply forms from these dimensions
@@ -69,6 +123,37 @@ pub fn gemm(alpha: f64, a: MatRef<'_>, b: MatRef<'_>, beta: f64, c: &mut [f64]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_and_blocked_products_agree_for_every_transpose() {
+        for (m, k, n) in [(3, 4, 2), (50, 40, 30)] {
+            let a = nalgebra::DMatrix::from_fn(m, k, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+            let at = a.transpose();
+            let b = nalgebra::DMatrix::from_fn(k, n, |i, j| ((i * 5 + j) % 7) as f64 - 3.0);
+            let bt = b.transpose();
+            let want = &a * &b * 1.5 + nalgebra::DMatrix::from_element(m, n, 0.25);
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let ar = if ta {
+                    MatRef::new(at.as_slice(), k, m).t()
+                } else {
+                    MatRef::new(a.as_slice(), m, k)
+                };
+                let br = if tb {
+                    MatRef::new(bt.as_slice(), n, k).t()
+                } else {
+                    MatRef::new(b.as_slice(), k, n)
+                };
+                let mut c = vec![0.5; m * n];
+                gemm(1.5, ar, br, 0.5, &mut c);
+                assert!(
+                    c.iter()
+                        .zip(want.as_slice())
+                        .all(|(x, y)| (x - y).abs() < 1e-9),
+                    "{m}x{k}x{n} {ta} {tb}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn products_and_transposes_match_nalgebra() {

@@ -47,14 +47,15 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for ExplicitRk {
     ) -> Result<Attempt, OdeError> {
         let tab = self.tableau;
         let (h, y0) = (req.h, req.y0);
-        self.stages[0].copy_from_slice(req.f0);
+        // Stage 0 is f0 itself (not copied); stages[0] is unused.
         for (i, row) in tab.a.iter().enumerate() {
             let stage = i + 1;
             self.stage_input.copy_from_slice(y0);
             for (j, &a) in row.iter().enumerate() {
                 if a != 0.0 {
                     let ha = h * a;
-                    for (u, k) in self.stage_input.iter_mut().zip(&self.stages[j]) {
+                    let k = if j == 0 { req.f0 } else { &self.stages[j][..] };
+                    for (u, k) in self.stage_input.iter_mut().zip(k) {
                         *u += ha * k;
                     }
                 }
@@ -71,14 +72,19 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for ExplicitRk {
             f1.copy_from_slice(&self.stages[last]);
         } else {
             y1.copy_from_slice(y0);
-            for (b, k) in tab.b.iter().zip(&self.stages) {
+            for (j, b) in tab.b.iter().enumerate() {
                 if *b != 0.0 {
                     let hb = h * b;
+                    let k = if j == 0 { req.f0 } else { &self.stages[j][..] };
                     for (y, k) in y1.iter_mut().zip(k) {
                         *y += hb * k;
                     }
                 }
             }
+        }
+        // Dense output reads stage 0 from `stages`: keep a copy for adaptive methods.
+        if tab.error.is_some() {
+            self.stages[0].copy_from_slice(req.f0);
         }
         let error_norm = tab.error.as_ref().map(|emb| {
             self.error.fill(0.0);

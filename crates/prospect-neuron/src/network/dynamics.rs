@@ -1,0 +1,346 @@
+//! The three treatments of the prospective dynamics (docs/equations.md §1):
+//! the exact fixed point, the reference code's vanilla sweep, and the no-look-ahead ablation.
+//! Each fills the working buffers (`ŭ`, `r`, `φ'`, `e`, drives) of one evaluation.
+
+use nalgebra::{DMatrix, DVector};
+
+use super::Network;
+use crate::linalg::{MatRef, gemm};
+use crate::{Activation, TargetKind};
+
+/// Fixed-point sweeps in which the slopes `φ'(ŭ)` follow ŭ before they are frozen
+/// (see [`Network::solve_exact`]).
+pub const SLOPE_SWEEPS: usize = 4;
+
+/// `out = W pre + b` for a batch (`pre`: `n_in × B`, `out`: `n_out × B`, column-major).
+fn drive_into(w: &DMatrix<f64>, b: &DVector<f64>, pre: &[f64], batch: usize, out: &mut [f64]) {
+    let (n_out, n_in) = w.shape();
+    for col in out.chunks_exact_mut(n_out) {
+        col.copy_from_slice(b.as_slice());
+    }
+    gemm(
+        1.0,
+        MatRef::new(w.as_slice(), n_out, n_in),
+        MatRef::new(pre, n_in, batch),
+        1.0,
+        out,
+    );
+}
+
+/// `ŭ = A + e`, `r = φ(ŭ)` and (if `slope` is given) `φ'(ŭ)` in one pass.
+fn finish(
+    act: Activation,
+    drive: &[f64],
+    error: &[f64],
+    breve: &mut [f64],
+    rate: &mut [f64],
+    slope: Option<&mut [f64]>,
+) {
+    macro_rules! kernel {
+        ($value:expr, $deriv:expr) => {
+            match slope {
+                Some(slope) => {
+                    for i in 0..breve.len() {
+                        let v = drive[i] + error[i];
+                        breve[i] = v;
+                        rate[i] = $value(v);
+                        slope[i] = $deriv(v);
+                    }
+                }
+                None => {
+                    for i in 0..breve.len() {
+                        let v = drive[i] + error[i];
+                        breve[i] = v;
+                        rate[i] = $value(v);
+                    }
+                }
+            }
+        };
+    }
+    match act {
+        Activation::HardSigmoid => {
+            kernel!(|x: f64| x.clamp(0.0, 1.0), |x: f64| if x > 0.0 && x < 1.0 {
+                1.0
+            } else {
+                0.0
+            })
+        }
+        Activation::Relu => kernel!(|x: f64| x.max(0.0), |x: f64| if x > 0.0 {
+            1.0
+        } else {
+            0.0
+        }),
+        Activation::Linear => kernel!(|x: f64| x, |_x: f64| 1.0),
+        other => kernel!(|x| other.value(x), |x| other.derivative(x)),
+    }
+}
+
+/// `out = s ⊙ (Wᵀ m)` with `W`: `n_up × n_k`, `m`: `n_up × B`; `back` is scratch.
+fn backpropagate(
+    w: &DMatrix<f64>,
+    m: &[f64],
+    slope: &[f64],
+    batch: usize,
+    back: &mut [f64],
+    out: &mut [f64],
+) {
+    let (n_up, n_k) = w.shape();
+    let back = &mut back[..n_k * batch];
+    gemm(
+        1.0,
+        MatRef::new(w.as_slice(), n_up, n_k).t(),
+        MatRef::new(m, n_up, batch),
+        0.0,
+        back,
+    );
+    for ((o, s), v) in out.iter_mut().zip(slope).zip(back.iter()) {
+        *o = s * v;
+    }
+}
+
+/// Output nudging from an output layer's `ŭ`, `r`, `φ'`:
+/// `e = β (y − ŭ)` (voltage target) or `e = β φ' (y − r)` (rate target).
+fn nudge(
+    kind: TargetKind,
+    beta: f64,
+    target: &[f64],
+    breve: &[f64],
+    rate: &[f64],
+    slope: &[f64],
+    error: &mut [f64],
+) {
+    match kind {
+        TargetKind::Voltage => {
+            for i in 0..error.len() {
+                error[i] = beta * (target[i] - breve[i]);
+            }
+        }
+        TargetKind::Rate => {
+            for i in 0..error.len() {
+                error[i] = beta * slope[i] * (target[i] - rate[i]);
+            }
+        }
+    }
+}
+
+impl Network {
+    fn effective_beta(&self) -> f64 {
+        if self.nudging { self.config.beta } else { 0.0 }
+    }
+
+    /// `A_k = W_k r_{k−1} + b_k` from the working rates of layer `k − 1` (or the input).
+    fn compute_drive(&mut self, k: usize) {
+        let (lower, upper) = self.work.split_at_mut(k);
+        let pre = if k == 0 {
+            &self.input
+        } else {
+            &lower[k - 1].rate
+        };
+        drive_into(
+            &self.weights[k],
+            &self.biases[k],
+            pre,
+            self.batch,
+            &mut upper[0].drive,
+        );
+    }
+
+    /// The no-look-ahead ablation: rates and errors read from u itself,
+    /// `e_l = φ'(u_l) ⊙ W_{l+1}ᵀ (u_{l+1} − W_{l+1} r_l − b_{l+1})`, `e_L = β (y − u_L)`; the
+    /// learning signal `u − W r − b` then carries the lag `−τ u̇`.
+    pub(super) fn no_lookahead_pass(&mut self, y: &[f64]) {
+        let l = self.layers();
+        // `next_error` is only written by the exact treatment, so here it is all zeros.
+        let zeros = &self.next_error;
+        for k in 0..l {
+            let u = &y[self.offsets[k]..self.offsets[k + 1]];
+            let layer = &mut self.work[k];
+            let n = layer.breve.len();
+            finish(
+                self.config.activations[k],
+                u,
+                &zeros[..n],
+                &mut layer.breve,
+                &mut layer.rate,
+                Some(&mut layer.slope),
+            );
+        }
+        for k in 0..l {
+            self.compute_drive(k);
+            let layer = &mut self.work[k];
+            for ((m, v), a) in layer
+                .mismatch
+                .iter_mut()
+                .zip(&layer.breve)
+                .zip(&layer.drive)
+            {
+                *m = v - a;
+            }
+        }
+        let beta = self.effective_beta();
+        let top = &mut self.work[l - 1];
+        nudge(
+            self.config.target,
+            beta,
+            &self.target,
+            &top.breve,
+            &top.rate,
+            &top.slope,
+            &mut top.error,
+        );
+        for k in (0..l - 1).rev() {
+            let (lower, upper) = self.work.split_at_mut(k + 1);
+            let layer = &mut lower[k];
+            backpropagate(
+                &self.weights[k + 1],
+                &upper[0].mismatch,
+                &layer.slope,
+                self.batch,
+                &mut self.back,
+                &mut layer.error,
+            );
+        }
+    }
+
+    /// The vanilla (one-step-delayed) treatment of the reference code: the forward pass is
+    /// instantaneous (look-ahead), `ŭ_l = W_l r_{l−1} + b_l + e_l` layer after layer with the
+    /// current rates, while the errors come from the previous step,
+    /// `e_l = φ'(ŭ_l^prev) ⊙ W_{l+1}ᵀ e_{l+1}^prev`, `e_L = β (y − ŭ_L^prev)`: errors move one
+    /// layer per step. At fixed inputs the steps converge to the exact treatment's fixed point.
+    pub(super) fn vanilla_sweep(&mut self) {
+        let l = self.layers();
+        let top = l - 1;
+        let beta = self.effective_beta();
+        {
+            let prev = &self.memory[top];
+            nudge(
+                self.config.target,
+                beta,
+                &self.target,
+                &prev.breve,
+                &prev.rate,
+                &prev.slope,
+                &mut self.work[top].error,
+            );
+        }
+        for k in (0..top).rev() {
+            let prev = &self.memory;
+            backpropagate(
+                &self.weights[k + 1],
+                &prev[k + 1].error,
+                &prev[k].slope,
+                self.batch,
+                &mut self.back,
+                &mut self.work[k].error,
+            );
+        }
+        for k in 0..l {
+            self.compute_drive(k);
+            let layer = &mut self.work[k];
+            finish(
+                self.config.activations[k],
+                &layer.drive,
+                &layer.error,
+                &mut layer.breve,
+                &mut layer.rate,
+                Some(&mut layer.slope),
+            );
+        }
+    }
+
+    /// The exact treatment: fixed-point sweeps on the dendritic errors until
+    /// `ŭ_l = W_l φ(ŭ_{l−1}) + b_l + e_l` holds with `e` consistent with ŭ. Returns `false`
+    /// when the sweeps do not converge.
+    ///
+    /// For activations with kinks (ReLU, hard-sigmoid) `φ'` jumps, and a neuron sitting at a kink
+    /// can make the sweeps cycle between its two slopes. The slopes are therefore updated in the
+    /// first [`SLOPE_SWEEPS`] sweeps only and then frozen: the remaining map is a contraction
+    /// (for β‖W‖ small), and the frozen slope is one element of the subdifferential at the kink.
+    /// For smooth activations the slopes have converged by then and nothing changes.
+    pub(super) fn solve_exact(&mut self) -> bool {
+        let l = self.layers();
+        let beta = self.effective_beta();
+        let nudged = beta > 0.0;
+        if !nudged {
+            for layer in &mut self.work {
+                layer.error.fill(0.0);
+            }
+        }
+        let voltage_target = self.config.target == TargetKind::Voltage;
+        let tol = self.config.fixed_point_tolerance;
+        let sweeps = if nudged {
+            self.config.fixed_point_max_iterations
+        } else {
+            1
+        };
+        for sweep in 0..sweeps {
+            self.stats.fixed_point_sweeps += 1;
+            // Forward: drives, ŭ = A + e, rates (the warm start is the previous evaluation's e).
+            for k in 0..l {
+                self.compute_drive(k);
+                let layer = &mut self.work[k];
+                if k == l - 1 && nudged && voltage_target {
+                    // e_L = β (y − ŭ_L) with ŭ_L = A_L + e_L, solved in closed form.
+                    for ((e, a), y) in layer.error.iter_mut().zip(&layer.drive).zip(&self.target) {
+                        *e = beta * (y - a) / (1.0 + beta);
+                    }
+                }
+                let slope = (sweep < SLOPE_SWEEPS).then_some(&mut layer.slope[..]);
+                finish(
+                    self.config.activations[k],
+                    &layer.drive,
+                    &layer.error,
+                    &mut layer.breve,
+                    &mut layer.rate,
+                    slope,
+                );
+            }
+            if !nudged {
+                return true;
+            }
+            // Backward: new errors from the layer above; measure the change.
+            let mut change = 0.0f64;
+            if !voltage_target {
+                let top = &mut self.work[l - 1];
+                for i in 0..top.error.len() {
+                    let e = beta * top.slope[i] * (self.target[i] - top.rate[i]);
+                    change = change.max((e - top.error[i]).abs());
+                    top.error[i] = e;
+                }
+            }
+            for k in (0..l - 1).rev() {
+                let (lower, upper) = self.work.split_at_mut(k + 1);
+                let layer = &mut lower[k];
+                let next = &mut self.next_error[..layer.error.len()];
+                backpropagate(
+                    &self.weights[k + 1],
+                    &upper[0].error,
+                    &layer.slope,
+                    self.batch,
+                    &mut self.back,
+                    next,
+                );
+                for (e, n) in layer.error.iter_mut().zip(next.iter()) {
+                    change = change.max((n - *e).abs());
+                    *e = *n;
+                }
+            }
+            if change <= tol {
+                // Make ŭ and r consistent with the final errors.
+                for k in 0..l {
+                    let layer = &mut self.work[k];
+                    finish(
+                        self.config.activations[k],
+                        &layer.drive,
+                        &layer.error,
+                        &mut layer.breve,
+                        &mut layer.rate,
+                        None,
+                    );
+                }
+                return true;
+            }
+        }
+        false
+    }
+}

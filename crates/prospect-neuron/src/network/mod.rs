@@ -1,0 +1,301 @@
+//! The layered network of prospective neurons as an ODE system (docs/equations.md §1).
+//!
+//! State layout: the membrane voltages `u` of all non-input layers in one flat vector, layer
+//! after layer; each layer's block is an `n_l × B` column-major matrix with one column per
+//! sample of the batch. Weights live outside the state and change in
+//! [`prospect_ode::OdeSystem::on_step_accepted`] (slow weights by operator splitting: the
+//! learning signals of the step's first evaluation, forward Euler over the step).
+//!
+//! - `buffers`: the signals of one evaluation (ŭ, r, φ', e, drives) and the vanilla memory;
+//! - `dynamics`: the three treatments (exact fixed point, vanilla sweep, no look-ahead);
+//! - `system`: the [`prospect_ode::OdeSystem`] implementation and the plasticity hook.
+
+mod buffers;
+mod dynamics;
+mod system;
+
+pub use buffers::SweepMemory;
+pub use dynamics::SLOPE_SWEEPS;
+
+use buffers::{Latest, LayerBuffers, Signals, at_rest};
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand_distr::{Distribution, Normal, Uniform};
+
+use crate::plasticity::PlasticityRule;
+use crate::{NetworkConfig, NetworkError, WeightInit};
+
+/// Counters of the network's own work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkStats {
+    /// Right-hand-side evaluations.
+    pub evaluations: u64,
+    /// Fixed-point sweeps (exact loop treatment).
+    pub fixed_point_sweeps: u64,
+    /// Evaluations whose fixed point did not converge (they return NaN derivatives).
+    pub fixed_point_failures: u64,
+    /// Accepted steps after which a plasticity update was applied.
+    pub plasticity_updates: u64,
+}
+
+/// A layered rate network of prospective neurons with dendritic error compartments.
+pub struct Network {
+    config: NetworkConfig,
+    batch: usize,
+    weights: Vec<DMatrix<f64>>,
+    biases: Vec<DVector<f64>>,
+    /// 1/τ per neuron, per layer.
+    inv_tau: Vec<Vec<f64>>,
+    offsets: Vec<usize>,
+    input: Vec<f64>,
+    target: Vec<f64>,
+    nudging: bool,
+    plasticity_on: bool,
+    rule: Option<Box<dyn PlasticityRule>>,
+    /// Where evaluations compute.
+    work: Signals,
+    /// The evaluation at the start of the current step (valid while `start_recorded`).
+    at_start: Signals,
+    /// The previous step's start evaluation (the vanilla scheme's memory).
+    memory: Signals,
+    latest: Latest,
+    start_t: f64,
+    start_recorded: bool,
+    /// Scratch for `Wᵀ m` and new errors in fixed-point sweeps.
+    back: Vec<f64>,
+    next_error: Vec<f64>,
+    stats: NetworkStats,
+}
+
+impl Network {
+    /// A network for `config` processing `batch` samples at once, weights drawn with `seed`.
+    pub fn new(config: NetworkConfig, batch: usize, seed: u64) -> Result<Self, NetworkError> {
+        config
+            .validate()
+            .map_err(|(key, reason)| NetworkError::Config { key, reason })?;
+        if batch == 0 {
+            return Err(NetworkError::Config {
+                key: "batch".into(),
+                reason: "must be ≥ 1".into(),
+            });
+        }
+        let l = config.layers();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut weights = Vec::with_capacity(l);
+        for k in 0..l {
+            let (n_out, n_in) = (config.sizes[k + 1], config.sizes[k]);
+            let w = match &config.init {
+                WeightInit::Normal { std } => {
+                    let normal = Normal::new(0.0, std[k]).expect("validated std");
+                    DMatrix::from_fn(n_out, n_in, |_, _| normal.sample(&mut rng))
+                }
+                WeightInit::Glorot => {
+                    let a = (6.0 / (n_in + n_out) as f64).sqrt();
+                    let uniform = Uniform::new(-a, a).expect("finite bound");
+                    DMatrix::from_fn(n_out, n_in, |_, _| uniform.sample(&mut rng))
+                }
+            };
+            weights.push(w);
+        }
+        let biases = (0..l)
+            .map(|k| DVector::zeros(config.sizes[k + 1]))
+            .collect();
+        let inv_tau = (0..l)
+            .map(|k| {
+                (0..config.sizes[k + 1])
+                    .map(|i| 1.0 / config.tau_of(k, i))
+                    .collect()
+            })
+            .collect();
+        let mut offsets = vec![0];
+        for k in 0..l {
+            offsets.push(offsets[k] + config.sizes[k + 1] * batch);
+        }
+        let widest = config.sizes.iter().max().copied().unwrap_or(0) * batch;
+        let rest = at_rest(&config, batch);
+        Ok(Network {
+            input: vec![0.0; config.sizes[0] * batch],
+            target: vec![0.0; config.sizes[l] * batch],
+            batch,
+            weights,
+            biases,
+            inv_tau,
+            offsets,
+            nudging: true,
+            plasticity_on: true,
+            rule: None,
+            work: rest.clone(),
+            at_start: rest.clone(),
+            memory: rest,
+            latest: Latest::Work,
+            start_t: 0.0,
+            start_recorded: false,
+            back: vec![0.0; widest],
+            next_error: vec![0.0; widest],
+            stats: NetworkStats::default(),
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &NetworkConfig {
+        &self.config
+    }
+
+    /// Samples processed in parallel.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// Number of non-input layers.
+    pub fn layers(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Weights `W_k` into non-input layer `k` (`n_{k+1} × n_k`).
+    pub fn weights(&self) -> &[DMatrix<f64>] {
+        &self.weights
+    }
+
+    /// Biases of the non-input layers.
+    pub fn biases(&self) -> &[DVector<f64>] {
+        &self.biases
+    }
+
+    /// Replaces weights and biases (shapes must match).
+    pub fn set_parameters(
+        &mut self,
+        weights: Vec<DMatrix<f64>>,
+        biases: Vec<DVector<f64>>,
+    ) -> Result<(), NetworkError> {
+        if weights.len() != self.layers() || biases.len() != self.layers() {
+            return Err(NetworkError::Config {
+                key: "weights".into(),
+                reason: format!(
+                    "{} projections given, network has {}",
+                    weights.len(),
+                    self.layers()
+                ),
+            });
+        }
+        for (k, (w, b)) in weights.iter().zip(&biases).enumerate() {
+            let want = (self.config.sizes[k + 1], self.config.sizes[k]);
+            if w.shape() != want || b.len() != want.0 {
+                return Err(NetworkError::Config {
+                    key: format!("weights[{k}]"),
+                    reason: format!("shape {:?}, expected {want:?}", w.shape()),
+                });
+            }
+        }
+        self.weights = weights;
+        self.biases = biases;
+        self.start_recorded = false;
+        Ok(())
+    }
+
+    /// Installs the plasticity rule applied after each accepted step (while plasticity is on).
+    pub fn set_rule(&mut self, rule: Box<dyn PlasticityRule>) {
+        self.rule = Some(rule);
+    }
+
+    /// Sets the input batch: `n_0 × B` column-major (one column per sample).
+    pub fn set_input(&mut self, input: &[f64]) {
+        self.input.copy_from_slice(input);
+        self.start_recorded = false;
+    }
+
+    /// Sets the target batch: `n_L × B` column-major.
+    pub fn set_target(&mut self, target: &[f64]) {
+        self.target.copy_from_slice(target);
+        self.start_recorded = false;
+    }
+
+    /// Switches output nudging (β) on or off.
+    pub fn set_nudging(&mut self, on: bool) {
+        self.nudging = on;
+        self.start_recorded = false;
+    }
+
+    /// Switches plasticity on or off.
+    pub fn set_plasticity(&mut self, on: bool) {
+        self.plasticity_on = on;
+    }
+
+    /// Sets the time at which the next step starts (after a state reset).
+    pub fn restart_at(&mut self, t: f64) {
+        self.start_t = t;
+        self.start_recorded = false;
+    }
+
+    /// The vanilla scheme's memory of the previous step (for snapshots).
+    pub fn memory(&self) -> SweepMemory {
+        SweepMemory(self.memory.clone())
+    }
+
+    /// Restores a memory saved by [`Network::memory`].
+    pub fn set_memory(&mut self, memory: SweepMemory) {
+        self.memory = memory.0;
+        self.start_recorded = false;
+    }
+
+    /// Forgets the previous step: the vanilla memory returns to rest (ŭ = 0).
+    pub fn reset_memory(&mut self) {
+        self.memory = at_rest(&self.config, self.batch);
+        self.start_recorded = false;
+    }
+
+    /// Work counters.
+    pub fn stats(&self) -> NetworkStats {
+        self.stats
+    }
+
+    /// Offset range of layer `k`'s block in the state vector.
+    pub fn layer_range(&self, k: usize) -> std::ops::Range<usize> {
+        self.offsets[k]..self.offsets[k + 1]
+    }
+
+    fn latest(&self) -> &Signals {
+        match self.latest {
+            Latest::Work => &self.work,
+            Latest::AtStart => &self.at_start,
+            Latest::Memory => &self.memory,
+        }
+    }
+
+    /// Look-ahead voltages ŭ of layer `k` from the last evaluation (u without look-ahead).
+    pub fn breve(&self, k: usize) -> &[f64] {
+        &self.latest()[k].breve
+    }
+
+    /// Rates of layer `k` from the last evaluation.
+    pub fn rate(&self, k: usize) -> &[f64] {
+        &self.latest()[k].rate
+    }
+
+    /// Dendritic errors of layer `k` from the last evaluation.
+    pub fn error(&self, k: usize) -> &[f64] {
+        &self.latest()[k].error
+    }
+
+    /// The current target batch.
+    pub fn target(&self) -> &[f64] {
+        &self.target
+    }
+
+    /// The output the network reports: ŭ_L with look-ahead, u_L without (from the last
+    /// evaluation), `n_L × B`.
+    pub fn output(&self) -> &[f64] {
+        &self.latest()[self.layers() - 1].breve
+    }
+}
+
+/// The local learning signal `ŭ − W r − b` of a layer's buffers: the dendritic error with
+/// look-ahead, the separately computed mismatch without (where it carries the lag `−τ u̇`).
+fn learning_signal(lookahead: bool, layer: &LayerBuffers) -> &[f64] {
+    if lookahead {
+        &layer.error
+    } else {
+        &layer.mismatch
+    }
+}

@@ -1,0 +1,115 @@
+//! The network as an [`OdeSystem`]: `τ u̇ = ŭ − u`, and plasticity after each accepted step.
+
+use prospect_ode::OdeSystem;
+
+use super::buffers::Latest;
+use super::{Network, learning_signal};
+use crate::LoopTreatment;
+use crate::plasticity::LayerSignal;
+
+impl OdeSystem for Network {
+    fn dim(&self) -> usize {
+        self.offsets[self.layers()]
+    }
+
+    /// `τ u̇ = W r + b − u + e`, i.e. `τ u̇ = ŭ − u` with look-ahead.
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        self.stats.evaluations += 1;
+        let ok = match (self.config.lookahead, self.config.loop_treatment) {
+            (true, LoopTreatment::Exact) => self.solve_exact(),
+            (true, LoopTreatment::Vanilla) => {
+                self.vanilla_sweep();
+                true
+            }
+            (false, _) => {
+                self.no_lookahead_pass(y);
+                true
+            }
+        };
+        for k in 0..self.layers() {
+            let n = self.config.sizes[k + 1];
+            let range = self.offsets[k]..self.offsets[k + 1];
+            let layer = &self.work[k];
+            let inv_tau = &self.inv_tau[k];
+            for (((d, u), a), e) in dy[range.clone()]
+                .chunks_exact_mut(n)
+                .zip(y[range].chunks_exact(n))
+                .zip(layer.drive.chunks_exact(n))
+                .zip(layer.error.chunks_exact(n))
+            {
+                for i in 0..n {
+                    d[i] = (a[i] + e[i] - u[i]) * inv_tau[i];
+                }
+            }
+        }
+        if !ok {
+            self.stats.fixed_point_failures += 1;
+            dy.fill(f64::NAN);
+        }
+        // The first evaluation of a step carries its learning signals (and, for the vanilla
+        // scheme, the next step's memory): keep it by swapping buffers, not copying.
+        if t == self.start_t && !self.start_recorded {
+            std::mem::swap(&mut self.work, &mut self.at_start);
+            self.start_recorded = true;
+            self.latest = Latest::AtStart;
+        } else {
+            self.latest = Latest::Work;
+        }
+    }
+
+    fn linear_diagonal(&self, lambda: &mut [f64]) -> bool {
+        for k in 0..self.layers() {
+            let n = self.config.sizes[k + 1];
+            for col in lambda[self.offsets[k]..self.offsets[k + 1]].chunks_exact_mut(n) {
+                for (l, it) in col.iter_mut().zip(&self.inv_tau[k]) {
+                    *l = -it;
+                }
+            }
+        }
+        true
+    }
+
+    fn is_autonomous(&self) -> bool {
+        true
+    }
+
+    fn on_step_accepted(&mut self, t0: f64, t1: f64, _y1: &[f64]) -> bool {
+        let mut changed = false;
+        if self.start_recorded && self.start_t == t0 {
+            if self.plasticity_on
+                && let Some(mut rule) = self.rule.take()
+            {
+                for k in 0..self.layers() {
+                    let pre = if k == 0 {
+                        &self.input
+                    } else {
+                        &self.at_start[k - 1].rate
+                    };
+                    let signal = LayerSignal {
+                        projection: k,
+                        post: learning_signal(self.config.lookahead, &self.at_start[k]),
+                        pre,
+                        n_post: self.config.sizes[k + 1],
+                        n_pre: self.config.sizes[k],
+                        batch: self.batch,
+                        dt: t1 - t0,
+                    };
+                    rule.apply(&signal, &mut self.weights[k], &mut self.biases[k]);
+                }
+                self.rule = Some(rule);
+                self.stats.plasticity_updates += 1;
+                changed = true;
+            }
+            if self.config.lookahead && self.config.loop_treatment == LoopTreatment::Vanilla {
+                std::mem::swap(&mut self.memory, &mut self.at_start);
+                if self.latest == Latest::AtStart {
+                    self.latest = Latest::Memory;
+                }
+                changed = true;
+            }
+        }
+        self.start_t = t1;
+        self.start_recorded = false;
+        changed
+    }
+}
