@@ -68,6 +68,11 @@ impl Activation {
         }
     }
 
+    /// Whether `φ'` is continuous (no kinks), so fixed-point sweeps may follow it throughout.
+    pub fn is_smooth(self) -> bool {
+        !matches!(self, Activation::Relu | Activation::HardSigmoid)
+    }
+
     /// The name used in model files.
     pub fn name(self) -> &'static str {
         match self {

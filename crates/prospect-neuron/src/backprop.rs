@@ -144,3 +144,84 @@ mod tests {
         }
     }
 }
+
+/// Epochs of SGD on a data set, with the trainer's batching and shuffling conventions.
+pub mod run {
+    use super::Backprop;
+    use crate::EpochMetrics;
+    use nalgebra::DMatrix;
+    use prospect_tasks::{Dataset, Split};
+    use rand::SeedableRng;
+    use rand::rngs::Xoshiro256PlusPlus;
+    use rand::seq::SliceRandom;
+    use std::time::Instant;
+
+    fn batch_matrices(set: &Dataset, ids: &[usize]) -> (DMatrix<f64>, DMatrix<f64>) {
+        let x = DMatrix::from_fn(set.n_inputs, ids.len(), |i, j| {
+            f64::from(set.input(ids[j])[i])
+        });
+        let y = DMatrix::from_fn(set.n_outputs, ids.len(), |i, j| {
+            f64::from(set.target(ids[j])[i])
+        });
+        (x, y)
+    }
+
+    /// Accuracy (classification sets) and mean loss of the current parameters on `set`.
+    pub fn evaluate(bp: &Backprop, set: &Dataset) -> (Option<f64>, f64) {
+        let ids: Vec<usize> = (0..set.len()).collect();
+        let (mut correct, mut loss) = (0usize, 0.0);
+        for chunk in ids.chunks(1000) {
+            let (x, y) = batch_matrices(set, chunk);
+            let out = bp.output(&bp.forward(&x));
+            loss += 0.5 * (&out - &y).norm_squared();
+            if set.is_classification() {
+                for (j, &id) in chunk.iter().enumerate() {
+                    let col = out.column(j);
+                    let best = (0..col.len())
+                        .max_by(|&a, &b| col[a].total_cmp(&col[b]))
+                        .unwrap();
+                    correct += usize::from(best == set.labels[id]);
+                }
+            }
+        }
+        let n = set.len().max(1) as f64;
+        (
+            set.is_classification().then(|| correct as f64 / n),
+            loss / n,
+        )
+    }
+
+    /// Trains `bp` for `epochs` epochs of mini-batches of `batch` samples, shuffled with `seed`;
+    /// metrics after each epoch (train metrics on the whole training set, after the epoch).
+    pub fn train(
+        bp: &mut Backprop,
+        split: &Split,
+        batch: usize,
+        epochs: usize,
+        seed: u64,
+    ) -> Vec<EpochMetrics> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5851_F42D_4C95_7F2D);
+        let mut order: Vec<usize> = (0..split.train.len()).collect();
+        let mut out = Vec::with_capacity(epochs);
+        for epoch in 1..=epochs {
+            let start = Instant::now();
+            order.shuffle(&mut rng);
+            for chunk in order.chunks(batch) {
+                let (x, y) = batch_matrices(&split.train, chunk);
+                bp.train_batch(&x, &y);
+            }
+            let (train_accuracy, train_loss) = evaluate(bp, &split.train);
+            let (test_accuracy, test_loss) = evaluate(bp, &split.test);
+            out.push(EpochMetrics {
+                epoch,
+                train_accuracy,
+                train_loss,
+                test_accuracy,
+                test_loss: Some(test_loss),
+                seconds: start.elapsed().as_secs_f64(),
+                steps: order.len().div_ceil(batch),
+            });
+        }
+        out
+    }
+}

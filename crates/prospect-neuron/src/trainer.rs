@@ -236,7 +236,7 @@ impl Trainer {
         let train = self.present_all(&split.train, &order, true, recorder, epoch)?;
         let steps = self.ode.stats().accepted_steps - steps_before;
         self.epoch = epoch;
-        let due = epoch % self.config.evaluate_every == 0 || epoch == self.config.epochs;
+        let due = epoch.is_multiple_of(self.config.evaluate_every) || epoch == self.config.epochs;
         let (test_accuracy, test_loss) = if due && !self.split.test.is_empty() {
             let (acc, loss) = self.evaluate_test()?;
             (acc, Some(loss))

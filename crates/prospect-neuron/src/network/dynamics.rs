@@ -253,10 +253,10 @@ impl Network {
     /// when the sweeps do not converge.
     ///
     /// For activations with kinks (ReLU, hard-sigmoid) `φ'` jumps, and a neuron sitting at a kink
-    /// can make the sweeps cycle between its two slopes. The slopes are therefore updated in the
-    /// first [`SLOPE_SWEEPS`] sweeps only and then frozen: the remaining map is a contraction
+    /// can make the sweeps cycle between its two slopes. Their slopes are therefore updated in
+    /// the first [`SLOPE_SWEEPS`] sweeps only and then frozen: the remaining map is a contraction
     /// (for β‖W‖ small), and the frozen slope is one element of the subdifferential at the kink.
-    /// For smooth activations the slopes have converged by then and nothing changes.
+    /// Smooth activations follow ŭ in every sweep.
     pub(super) fn solve_exact(&mut self) -> bool {
         let l = self.layers();
         let beta = self.effective_beta();
@@ -285,9 +285,11 @@ impl Network {
                         *e = beta * (y - a) / (1.0 + beta);
                     }
                 }
-                let slope = (sweep < SLOPE_SWEEPS).then_some(&mut layer.slope[..]);
+                let act = self.config.activations[k];
+                let follow = sweep < SLOPE_SWEEPS || act.is_smooth();
+                let slope = follow.then_some(&mut layer.slope[..]);
                 finish(
-                    self.config.activations[k],
+                    act,
                     &layer.drive,
                     &layer.error,
                     &mut layer.breve,
@@ -326,16 +328,18 @@ impl Network {
                 }
             }
             if change <= tol {
-                // Make ŭ and r consistent with the final errors.
+                // Make ŭ, r (and smooth slopes) consistent with the final errors.
                 for k in 0..l {
+                    let act = self.config.activations[k];
                     let layer = &mut self.work[k];
+                    let slope = act.is_smooth().then_some(&mut layer.slope[..]);
                     finish(
-                        self.config.activations[k],
+                        act,
                         &layer.drive,
                         &layer.error,
                         &mut layer.breve,
                         &mut layer.rate,
-                        None,
+                        slope,
                     );
                 }
                 return true;
