@@ -115,7 +115,8 @@ fn main() {
             net.activations = vec![Activation::Tanh, Activation::Tanh, Activation::Linear];
             net.beta = 0.1;
             net.loop_treatment = LoopTreatment::Vanilla;
-            let eta = 1.1; // η T β / (1 + β) = 0.1 per batch, the baseline's SGD rate
+            // η T β / (1 + β) = 0.02 per batch, the baseline's SGD rate (0.05 diverges).
+            let eta: f64 = std::env::var("ETA").map_or(0.22, |v| v.parse().expect("ETA"));
             let mut config = TrainingConfig::new(e, vec![eta; 3]);
             config.batch = 100;
             config.seed = seed;

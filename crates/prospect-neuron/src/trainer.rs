@@ -67,9 +67,10 @@ impl TrainingConfig {
 pub struct EpochMetrics {
     /// Epoch number, from 1.
     pub epoch: usize,
-    /// Accuracy on the training patterns as presented (nudged, learning), if a classification.
+    /// Accuracy on the training patterns as presented, read from the free (un-nudged) output at
+    /// the end of each presentation while the network learns, if a classification.
     pub train_accuracy: Option<f64>,
-    /// Mean `½‖target − output‖²` over the training patterns as presented.
+    /// Mean `½‖target − output‖²` of the same free outputs.
     pub train_loss: f64,
     /// Accuracy on the test set (nudging and plasticity off), if evaluated and a classification.
     pub test_accuracy: Option<f64>,
@@ -91,6 +92,8 @@ pub struct Trainer {
     stop: Arc<AtomicBool>,
     input: Vec<f64>,
     target: Vec<f64>,
+    /// Whether patterns are presented for learning (nudging on) or for evaluation.
+    training: bool,
 }
 
 /// Sums over presented patterns.
@@ -177,6 +180,7 @@ impl Trainer {
             config,
             epoch: 0,
             stop: Arc::new(AtomicBool::new(false)),
+            training: true,
         })
     }
 
@@ -311,6 +315,7 @@ impl Trainer {
         let b = self.config.batch;
         let mut tally = Tally::default();
         let mut batch_ids = vec![0usize; b];
+        self.training = learning;
         for first in (0..order.len()).step_by(b) {
             if self.stop.load(Ordering::Relaxed) {
                 return Err(NetworkError::Interrupted {
@@ -338,6 +343,7 @@ impl Trainer {
                 net.restart_at(t0);
             }
             if learning {
+                self.ode.system_mut().set_nudging(true);
                 recorder.event(t0, batch_ids[0], set.labels.get(batch_ids[0]).copied());
             }
             let t_end = t0 + self.config.presentation_time;
@@ -408,10 +414,15 @@ impl Trainer {
         }
     }
 
-    /// Reads the output at the current time (evaluating the network there) and tallies the
-    /// first `ids.len()` columns.
+    /// Reads the free output (nudging off) at the current time, evaluating the network there,
+    /// and tallies the first `ids.len()` columns. While learning, nudging is switched back on.
     fn tally_outputs(&mut self, set: &Dataset, ids: &[usize], tally: &mut Tally) {
+        self.ode.system_mut().set_nudging(false);
         self.ode.derivative();
+        if self.ode.system().config().beta > 0.0 && self.training {
+            // The readout evaluation must not stand in for the next step's (nudged) one.
+            self.ode.system_mut().set_nudging(true);
+        }
         let net = self.ode.system();
         let n_out = set.n_outputs;
         let top = net.layers() - 1;

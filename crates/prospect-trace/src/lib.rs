@@ -1,0 +1,23 @@
+//! # prospect-trace — trace files
+//!
+//! HDF5 files of named populations × variables × time, per-epoch metrics, events and weight
+//! snapshots, written as a stream and read back from Rust ([`TraceReader`]) or from Python with
+//! h5py. The crate is generic: it knows no neuron. The layout is in `docs/trace-format.md`.
+//!
+//! Crash safety: rows are buffered in memory and written, then flushed to disk, at most every
+//! [`WriterOptions::flush_interval`] (and whenever a buffer reaches its bound). Between flushes
+//! the file is not touched, so a run killed at any moment leaves a file that opens and holds
+//! every row flushed before the kill.
+
+pub mod error;
+pub mod reader;
+pub mod writer;
+
+pub use error::TraceError;
+pub use reader::{Metric, Series, TraceReader};
+pub use writer::{RunInfo, Sampling, TraceWriter, WriterOptions};
+
+/// Value of the root attribute `format`.
+pub const FORMAT: &str = "prospect-trace";
+/// Value of the root attribute `format_version`.
+pub const FORMAT_VERSION: u32 = 1;
