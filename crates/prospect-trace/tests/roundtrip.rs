@@ -164,7 +164,7 @@ fn child_writer() {
         w.row("layer1", "u", i as f64, &[i as f32; 8]).unwrap();
         w.metric("rows", "time", i as f64, i as f64).unwrap();
         i += 1;
-        if i % 500 == 0 {
+        if i.is_multiple_of(500) {
             w.flush().unwrap();
             println!("flushed {i}");
         }
