@@ -1,0 +1,21 @@
+//! # prospect-plot — figures from trace files
+//!
+//! Plots read trace files (through [`prospect_trace::TraceReader`]), never live networks:
+//! - [`traces`]: u and ŭ (and the target) of chosen units over a time window, pattern onsets
+//!   marked;
+//! - [`learning`]: a metric against epoch for one or several runs;
+//! - [`ablation`]: a metric against epoch grouped by a parameter (mean ± standard deviation over
+//!   seeds) beside the final values per group.
+//!
+//! PNG or SVG by the output file's extension. Text renders with the embedded DejaVu Sans font,
+//! so a fresh machine needs no system fonts.
+
+pub mod ablation;
+pub mod learning;
+pub mod output;
+pub mod traces;
+
+pub use ablation::{AblationGroup, plot_ablation};
+pub use learning::{Curve, plot_learning};
+pub use output::PlotError;
+pub use traces::{TracePlot, plot_traces};

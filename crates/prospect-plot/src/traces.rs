@@ -1,0 +1,166 @@
+//! Voltage traces: u and ŭ (and the target) of chosen units over a time window, with the
+//! pattern onsets marked.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use prospect_trace::TraceReader;
+
+use crate::PlotError;
+use crate::learning::padded_range;
+use crate::output::{FONT, Figure, colour, msg, render};
+
+/// What to draw from a trace file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TracePlot {
+    /// Population (e.g. `layer2`).
+    pub population: String,
+    /// Variables to draw (e.g. `u`, `u_breve`, `target`); missing ones are skipped.
+    pub variables: Vec<String>,
+    /// Units (columns) to draw.
+    pub units: Vec<usize>,
+    /// Time window `[t0, t1]`; the whole record when `None`.
+    pub window: Option<(f64, f64)>,
+}
+
+struct Line {
+    label: String,
+    points: Vec<(f64, f64)>,
+    colour: usize,
+    dashed: bool,
+    bold: bool,
+}
+
+struct Traces {
+    lines: Vec<Line>,
+    onsets: Vec<f64>,
+    unit: String,
+    title: String,
+}
+
+impl Figure for Traces {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let x = padded_range(self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)));
+        let y = padded_range(self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)));
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
+            .map_err(msg)?;
+        chart
+            .configure_mesh()
+            .x_desc("time (model time units)")
+            .y_desc(format!("voltage ({})", self.unit))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(msg)?;
+        let onset_style = BLACK.mix(0.25).stroke_width(1);
+        chart
+            .draw_series(
+                self.onsets
+                    .iter()
+                    .filter(|t| **t >= x.0 && **t <= x.1)
+                    .map(|t| PathElement::new(vec![(*t, y.0), (*t, y.1)], onset_style)),
+            )
+            .map_err(msg)?;
+        for line in &self.lines {
+            let c = colour(line.colour);
+            // ŭ bold, u thin, targets dashed: the look-ahead is the line that leads.
+            let width = if line.bold { 3 } else { 1 };
+            let style = c.stroke_width(width);
+            let series = if line.dashed {
+                // Dashed: draw every other segment.
+                chart.draw_series(
+                    line.points
+                        .windows(2)
+                        .step_by(2)
+                        .map(|w| PathElement::new(vec![w[0], w[1]], style)),
+                )
+            } else {
+                chart.draw_series(LineSeries::new(line.points.iter().copied(), style))
+            };
+            series
+                .map_err(msg)?
+                .label(line.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(msg)?;
+        Ok(())
+    }
+}
+
+/// Draws the chosen variables and units of a trace file; returns the number of lines drawn.
+pub fn plot_traces(file: &Path, what: &TracePlot, out: &Path) -> Result<usize, PlotError> {
+    let reader = TraceReader::open(file)?;
+    let available = reader.variables(&what.population)?;
+    let mut lines = Vec::new();
+    let mut unit = String::from("a.u.");
+    for var in &what.variables {
+        if !available.contains(var) {
+            continue;
+        }
+        let series = reader.series(&what.population, var)?;
+        if !series.unit.is_empty() {
+            unit = series.unit.clone();
+        }
+        for (ui, &u) in what.units.iter().enumerate() {
+            if u >= series.data.ncols() {
+                return Err(PlotError::Empty {
+                    reason: format!(
+                        "{}/{var} has {} units; unit {u} requested",
+                        what.population,
+                        series.data.ncols()
+                    ),
+                });
+            }
+            let points: Vec<(f64, f64)> = series
+                .times
+                .iter()
+                .zip(series.data.column(u))
+                .filter(|(t, _)| what.window.is_none_or(|(a, b)| **t >= a && **t <= b))
+                .map(|(t, v)| (*t, f64::from(*v)))
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            lines.push(Line {
+                label: format!("{var}[{u}]"),
+                points,
+                colour: ui,
+                dashed: var == "target",
+                bold: var == "u_breve",
+            });
+        }
+    }
+    if lines.is_empty() {
+        return Err(PlotError::Empty {
+            reason: format!(
+                "no samples of {:?} in {} (has {available:?})",
+                what.variables, what.population
+            ),
+        });
+    }
+    let onsets = reader.events("time")?;
+    let n = lines.len();
+    let title = format!("{}: {}", what.population, what.variables.join(", "));
+    render(
+        out,
+        (1000, 600),
+        &Traces {
+            lines,
+            onsets,
+            unit,
+            title,
+        },
+    )?;
+    Ok(n)
+}

@@ -1,0 +1,178 @@
+//! Figures from real trace files: non-empty PNG and SVG, the expected number of series (counted
+//! in the SVG text), labels and units present.
+
+use prospect_plot::{AblationGroup, Curve, TracePlot, plot_ablation, plot_learning, plot_traces};
+use prospect_trace::{RunInfo, Sampling, TraceWriter, WriterOptions};
+use std::path::PathBuf;
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("prospect-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn count(svg: &str, needle: &str) -> usize {
+    svg.matches(needle).count()
+}
+
+/// A trace of three units of u, ŭ and the target over 30 time units with onsets every 10.
+fn trace_file() -> PathBuf {
+    let path = temp("traces.h5");
+    let mut w = TraceWriter::create(&path, &RunInfo::default(), WriterOptions::default()).unwrap();
+    for var in ["u", "u_breve", "target"] {
+        w.declare_series(
+            "layer2",
+            var,
+            3,
+            "a.u.",
+            Sampling::Grid {
+                starting_time: 0.0,
+                rate: 10.0,
+            },
+        )
+        .unwrap();
+    }
+    for i in 0..300 {
+        let t = i as f64 * 0.1;
+        let pattern = (i / 100) as f32;
+        let target: Vec<f32> = (0..3)
+            .map(|k| if k as f32 == pattern { 1.0 } else { 0.0 })
+            .collect();
+        let breve: Vec<f32> = target.iter().map(|v| 0.9 * v).collect();
+        let u: Vec<f32> = breve
+            .iter()
+            .map(|v| v * (1.0 - (-(t % 10.0) as f32 / 3.0).exp()))
+            .collect();
+        w.row("layer2", "u", t, &u).unwrap();
+        w.row("layer2", "u_breve", t, &breve).unwrap();
+        w.row("layer2", "target", t, &target).unwrap();
+        if i % 100 == 0 {
+            w.event(t, i as u64, Some((i / 100) as usize), None, None)
+                .unwrap();
+        }
+    }
+    w.finish().unwrap();
+    path
+}
+
+#[test]
+fn trace_figures_have_one_line_per_variable_and_unit() {
+    let file = trace_file();
+    let what = TracePlot {
+        population: "layer2".into(),
+        variables: vec!["u".into(), "u_breve".into(), "target".into()],
+        units: vec![0, 2],
+        window: Some((0.0, 25.0)),
+    };
+    let svg_path = temp("traces.svg");
+    assert_eq!(plot_traces(&file, &what, &svg_path).unwrap(), 6);
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    for label in [
+        "u[0]",
+        "u_breve[2]",
+        "target[0]",
+        "voltage (a.u.)",
+        "time (model time units)",
+    ] {
+        assert!(svg.contains(label), "missing {label}");
+    }
+    let png_path = temp("traces.png");
+    plot_traces(&file, &what, &png_path).unwrap();
+    let png = std::fs::read(&png_path).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+    // Unknown units and formats are errors.
+    let bad = TracePlot {
+        units: vec![7],
+        ..what.clone()
+    };
+    assert!(
+        plot_traces(&file, &bad, &svg_path)
+            .unwrap_err()
+            .to_string()
+            .contains("unit 7")
+    );
+    assert!(
+        plot_traces(&file, &what, &temp("x.jpg"))
+            .unwrap_err()
+            .to_string()
+            .contains(".png or .svg")
+    );
+}
+
+#[test]
+fn learning_curves_have_one_series_per_run() {
+    let curves: Vec<Curve> = (0..3)
+        .map(|k| Curve {
+            label: format!("seed {k}"),
+            x: (1..=20).map(f64::from).collect(),
+            y: (1..=20)
+                .map(|e| 1.0 - 0.6 / (f64::from(e) + k as f64))
+                .collect(),
+        })
+        .collect();
+    let out = temp("learning.svg");
+    plot_learning(&curves, "test accuracy", "epoch", "Yin-Yang", &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    // One polyline per run plus one legend sample per run.
+    // Axes and ticks are thin black polylines; series and legend samples have width 2.
+    assert_eq!(count(&svg, "stroke-width=\"2\" points="), 6);
+    assert!(svg.contains("seed 2") && svg.contains("test accuracy") && svg.contains("epoch"));
+}
+
+#[test]
+fn ablation_groups_have_a_band_a_mean_line_and_a_final_bar() {
+    let group = |label: &str, level: f64| AblationGroup {
+        label: label.into(),
+        runs: (0..3)
+            .map(|s| Curve {
+                label: format!("seed {s}"),
+                x: (1..=10).map(f64::from).collect(),
+                y: (1..=10)
+                    .map(|e| level + 0.01 * s as f64 + 0.001 * f64::from(e))
+                    .collect(),
+            })
+            .collect(),
+    };
+    let groups = vec![
+        group("lookahead = true", 0.95),
+        group("lookahead = false", 0.33),
+    ];
+    let out = temp("ablation.svg");
+    plot_ablation(&groups, "test_accuracy", "look-ahead ablation", &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(count(&svg, "<polygon"), 2, "one band per group");
+    assert_eq!(
+        count(&svg, "stroke-width=\"2\" points="),
+        4,
+        "one mean line and one legend sample per group"
+    );
+    assert!(svg.contains("lookahead = true (n = 3)") && svg.contains("final test_accuracy"));
+    let png = temp("ablation.png");
+    plot_ablation(&groups, "test_accuracy", "look-ahead ablation", &png).unwrap();
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+    assert!(plot_ablation(&[], "test_accuracy", "x", &out).is_err());
+}
+
+#[test]
+fn mean_band_and_final_values_are_the_sample_statistics() {
+    let runs = vec![
+        Curve {
+            label: "a".into(),
+            x: vec![1.0, 2.0],
+            y: vec![1.0, 4.0],
+        },
+        Curve {
+            label: "b".into(),
+            x: vec![1.0, 2.0],
+            y: vec![3.0, 8.0],
+        },
+    ];
+    let band = prospect_plot::ablation::mean_band(&runs);
+    assert_eq!(band[0], (1.0, 2.0, 2f64.sqrt()));
+    let (m, s) = prospect_plot::ablation::final_values(&runs);
+    assert_eq!((m, s), (6.0, 8f64.sqrt()));
+}
