@@ -13,6 +13,14 @@ pub trait Recorder {
     fn metric(&mut self, name: &str, epoch: usize, value: f64);
     /// A pattern onset: time, index of the first sample of the batch, its label (if any).
     fn event(&mut self, t: f64, sample: usize, label: Option<usize>);
+    /// Training epoch `epoch` (from 1) starts at time `t`.
+    fn epoch_started(&mut self, _epoch: usize, _t: f64) {}
+    /// Whether weight snapshots are wanted at the end of the epoch that just finished.
+    fn wants_weights(&self) -> bool {
+        false
+    }
+    /// A weight snapshot of projection `name` (`rows × cols`, row-major) at time `t`.
+    fn weights(&mut self, _name: &str, _t: f64, _rows: usize, _cols: usize, _values: &[f32]) {}
 }
 
 /// Records nothing.

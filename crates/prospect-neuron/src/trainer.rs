@@ -189,6 +189,11 @@ impl Trainer {
         self.stop.clone()
     }
 
+    /// Shares an outside stop flag (e.g. one set by a Ctrl-C handler for every run).
+    pub fn set_stop_flag(&mut self, flag: Arc<AtomicBool>) {
+        self.stop = flag;
+    }
+
     /// The network.
     pub fn network(&self) -> &Network {
         self.ode.system()
@@ -236,8 +241,20 @@ impl Trainer {
         if self.config.shuffle {
             order.shuffle(&mut self.rng);
         }
+        recorder.epoch_started(epoch, self.ode.t());
         let split = self.split.clone();
         let train = self.present_all(&split.train, &order, true, recorder, epoch)?;
+        if recorder.wants_weights() {
+            let t = self.ode.t();
+            for (k, w) in self.ode.system().weights().iter().enumerate() {
+                let (rows, cols) = w.shape();
+                let row_major: Vec<f32> = (0..rows)
+                    .flat_map(|i| (0..cols).map(move |j| (i, j)))
+                    .map(|(i, j)| w[(i, j)] as f32)
+                    .collect();
+                recorder.weights(&format!("w{}", k + 1), t, rows, cols, &row_major);
+            }
+        }
         let steps = self.ode.stats().accepted_steps - steps_before;
         self.epoch = epoch;
         let due = epoch.is_multiple_of(self.config.evaluate_every) || epoch == self.config.epochs;
@@ -362,7 +379,8 @@ impl Trainer {
         epoch: usize,
     ) -> Result<(), NetworkError> {
         let fail = |source| NetworkError::Integration { epoch, source };
-        if !(learning && recorder.wants(self.ode.t())) {
+        // Step by step only when the recorder wants a sample by the end of this presentation.
+        if !(learning && recorder.wants(t_end)) {
             return self.ode.advance_to(t_end).map_err(fail);
         }
         // Step by step, recording after each accepted step.

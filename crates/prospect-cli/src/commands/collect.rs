@@ -1,0 +1,124 @@
+//! `prospect collect`: rebuild `summary.csv` from the trace files of a folder.
+
+use std::path::{Path, PathBuf};
+
+use prospect_trace::TraceReader;
+
+/// The metric columns of `summary.csv`, after the parameters and the seed.
+const METRICS: [&str; 4] = ["train_accuracy", "test_accuracy", "train_loss", "test_loss"];
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Trace file name.
+    pub file: String,
+    /// `complete`, `running`, `failed`.
+    pub status: String,
+    /// Swept parameters (`param:<key>` attributes), sorted by key.
+    pub params: Vec<(String, String)>,
+    /// Seed.
+    pub seed: u64,
+    /// Last value of each metric in [`METRICS`].
+    pub metrics: Vec<Option<f64>>,
+    /// Sum of the per-epoch wall times.
+    pub wall_seconds: f64,
+}
+
+/// Reads the summary row of one trace file.
+pub fn row(path: &Path) -> Result<Row, prospect_trace::TraceError> {
+    let r = TraceReader::open(path)?;
+    let mut params: Vec<(String, String)> = r
+        .attr_names()?
+        .into_iter()
+        .filter_map(|n| n.strip_prefix("param:").map(str::to_string))
+        .map(|k| {
+            let v = r.attr(&format!("param:{k}")).unwrap_or_default();
+            (k, v)
+        })
+        .collect();
+    params.sort();
+    let last = |name: &str| r.metric(name).ok().and_then(|m| m.values.last().copied());
+    let wall = r
+        .metric("wall_seconds")
+        .map_or(0.0, |m| m.values.iter().sum());
+    Ok(Row {
+        file: path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+        status: r.attr("status").unwrap_or_else(|_| "unknown".into()),
+        params,
+        seed: r.seed()?,
+        metrics: METRICS.iter().map(|m| last(m)).collect(),
+        wall_seconds: wall,
+    })
+}
+
+/// Trace files (`*.h5`) of a folder, sorted by name.
+pub fn trace_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "h5"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes `dir/summary.csv` from every trace file in `dir`; returns the rows. Files that are
+/// not traces are reported on stderr and skipped.
+pub fn collect(dir: &Path) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for file in trace_files(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))? {
+        match row(&file) {
+            Ok(r) => rows.push(r),
+            Err(e) => eprintln!("skipped {e}"),
+        }
+    }
+    let mut keys: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.params.iter().map(|(k, _)| k.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = String::from("file,status");
+    for k in &keys {
+        out.push(',');
+        out.push_str(&csv_field(k));
+    }
+    out.push_str(",seed");
+    for m in METRICS {
+        out.push(',');
+        out.push_str(m);
+    }
+    out.push_str(",wall_seconds\n");
+    for r in &rows {
+        out.push_str(&format!("{},{}", csv_field(&r.file), r.status));
+        for k in &keys {
+            let v = r
+                .params
+                .iter()
+                .find(|(pk, _)| pk == k)
+                .map_or("", |(_, v)| v.as_str());
+            out.push(',');
+            out.push_str(&csv_field(v));
+        }
+        out.push_str(&format!(",{}", r.seed));
+        for m in &r.metrics {
+            out.push(',');
+            if let Some(v) = m {
+                out.push_str(&format!("{v}"));
+            }
+        }
+        out.push_str(&format!(",{:.3}\n", r.wall_seconds));
+    }
+    let path = dir.join("summary.csv");
+    std::fs::write(&path, out).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(rows)
+}

@@ -1,0 +1,177 @@
+//! `prospect plot`: figures from a trace file or a folder of them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use prospect_plot::{AblationGroup, Curve, TracePlot, plot_ablation, plot_learning, plot_traces};
+use prospect_trace::TraceReader;
+
+use super::collect::trace_files;
+
+/// Which figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// u, ŭ and target of chosen units over a time window.
+    Traces,
+    /// A metric against epoch, one curve per file.
+    Learning,
+    /// A metric against epoch grouped by a parameter (mean ± sd over seeds).
+    Ablation,
+}
+
+/// Options of `prospect plot`.
+pub struct PlotRequest {
+    /// A trace file or a folder of them.
+    pub input: PathBuf,
+    /// Which figure.
+    pub kind: Kind,
+    /// Parameter that groups runs (ablation), a dotted model key.
+    pub by: Option<String>,
+    /// Metric to draw (learning, ablation).
+    pub metric: String,
+    /// Output file (.png or .svg).
+    pub out: PathBuf,
+    /// Population (traces); default: the output layer.
+    pub population: Option<String>,
+    /// Units (traces).
+    pub units: Vec<usize>,
+    /// Time window (traces).
+    pub window: Option<(f64, f64)>,
+}
+
+fn inputs(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if path.is_dir() {
+        let files = trace_files(path).with_context(|| format!("{}", path.display()))?;
+        if files.is_empty() {
+            bail!("{}: no trace files (*.h5)", path.display());
+        }
+        Ok(files)
+    } else if path.is_file() {
+        Ok(vec![path.to_path_buf()])
+    } else {
+        bail!("{}: no such file or folder", path.display())
+    }
+}
+
+fn label(path: &Path) -> String {
+    path.file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().into_owned())
+}
+
+fn curve(reader: &TraceReader, metric: &str, label: String) -> anyhow::Result<Curve> {
+    let m = reader
+        .metric(metric)
+        .with_context(|| format!("metric {metric}"))?;
+    Ok(Curve {
+        label,
+        x: m.x,
+        y: m.values,
+    })
+}
+
+/// The value of dotted `key` in a trace: the `param:<key>` attribute, else the model text.
+fn parameter(reader: &TraceReader, key: &str) -> Option<String> {
+    if let Ok(v) = reader.attr(&format!("param:{key}")) {
+        return Some(v);
+    }
+    let text = reader
+        .attr("model_effective")
+        .or_else(|_| reader.attr("model"))
+        .ok()?;
+    let model: toml::Table = text.parse().ok()?;
+    let mut value = toml::Value::Table(model);
+    for part in key.split('.') {
+        value = value.as_table()?.get(part)?.clone();
+    }
+    Some(match value {
+        toml::Value::String(s) => s,
+        other => other.to_string(),
+    })
+}
+
+/// Draws the requested figure; returns a one-line description for stdout.
+pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
+    let files = inputs(&req.input)?;
+    match req.kind {
+        Kind::Traces => {
+            let file = &files[0];
+            let reader = TraceReader::open(file)?;
+            let population = match &req.population {
+                Some(p) => p.clone(),
+                None => reader
+                    .populations()?
+                    .into_iter()
+                    .max()
+                    .context("no recorded populations")?,
+            };
+            let units = if req.units.is_empty() {
+                vec![0, 1, 2]
+            } else {
+                req.units.clone()
+            };
+            let what = TracePlot {
+                population,
+                variables: vec!["u".into(), "u_breve".into(), "target".into()],
+                units,
+                window: req.window,
+            };
+            let n = plot_traces(file, &what, &req.out)?;
+            Ok(format!(
+                "{}: {n} lines from {}",
+                req.out.display(),
+                file.display()
+            ))
+        }
+        Kind::Learning => {
+            let curves = files
+                .iter()
+                .map(|f| curve(&TraceReader::open(f)?, &req.metric, label(f)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            plot_learning(
+                &curves,
+                &req.metric,
+                "epoch",
+                &format!("{} — {}", req.metric, req.input.display()),
+                &req.out,
+            )?;
+            Ok(format!("{}: {} curves", req.out.display(), curves.len()))
+        }
+        Kind::Ablation => {
+            let by = req
+                .by
+                .as_deref()
+                .context("--kind ablation needs --by KEY (e.g. network.lookahead)")?;
+            let mut groups: BTreeMap<String, Vec<Curve>> = BTreeMap::new();
+            for f in &files {
+                let reader = TraceReader::open(f)?;
+                let value = parameter(&reader, by)
+                    .with_context(|| format!("{}: no parameter {by}", f.display()))?;
+                groups
+                    .entry(value)
+                    .or_default()
+                    .push(curve(&reader, &req.metric, label(f))?);
+            }
+            let groups: Vec<AblationGroup> = groups
+                .into_iter()
+                .rev()
+                .map(|(value, runs)| AblationGroup {
+                    label: format!("{by} = {value}"),
+                    runs,
+                })
+                .collect();
+            plot_ablation(
+                &groups,
+                &req.metric,
+                &format!("{} by {by}", req.metric),
+                &req.out,
+            )?;
+            Ok(format!(
+                "{}: {} groups from {} files",
+                req.out.display(),
+                groups.len(),
+                files.len()
+            ))
+        }
+    }
+}

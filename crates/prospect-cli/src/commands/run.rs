@@ -1,0 +1,185 @@
+//! `prospect run`: one model, one trace file, a one-line JSON summary.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use prospect_neuron::{EpochMetrics, NetworkError, Trainer};
+use prospect_trace::{RunInfo, TraceWriter, WriterOptions};
+use serde::Serialize;
+
+use crate::model::{Model, ModelError};
+use crate::recorder::TraceRecorder;
+
+/// What a run reports on stdout (one JSON line) and in `summary.csv`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The trace file.
+    pub trace: String,
+    /// The seed.
+    pub seed: u64,
+    /// Epochs completed.
+    pub epochs: usize,
+    /// Final training accuracy (free output while learning).
+    pub train_accuracy: Option<f64>,
+    /// Final test accuracy.
+    pub test_accuracy: Option<f64>,
+    /// Final training loss.
+    pub train_loss: Option<f64>,
+    /// Final test loss.
+    pub test_loss: Option<f64>,
+    /// Wall-clock seconds of the whole run.
+    pub wall_seconds: f64,
+}
+
+/// Why a run failed, with the exit code the binary returns.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input (model file, key, value): exit code 2.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The trace file could not be written: exit code 1.
+    #[error(transparent)]
+    Trace(#[from] prospect_trace::TraceError),
+    /// The simulation failed: exit code 1.
+    #[error("{0}")]
+    Simulation(String),
+    /// Stopped by Ctrl-C; the trace file is valid and marked failed: exit code 130.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
+}
+
+impl RunError {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Model(_) => 2,
+            RunError::Interrupted(_) => 130,
+            _ => 1,
+        }
+    }
+}
+
+/// Everything one run needs besides the model.
+pub struct RunRequest<'a> {
+    /// The loaded model (overrides applied).
+    pub model: &'a Model,
+    /// The trace file to write.
+    pub out: PathBuf,
+    /// The command line, stored in the trace.
+    pub command_line: String,
+    /// Extra root attributes (swept parameters as `param:<key>`).
+    pub extra: Vec<(String, String)>,
+    /// Show a progress bar on stderr (only drawn on a terminal).
+    pub progress: bool,
+    /// Set by Ctrl-C.
+    pub stop: Arc<AtomicBool>,
+}
+
+fn last<T>(metrics: &[EpochMetrics], f: impl Fn(&EpochMetrics) -> Option<T>) -> Option<T> {
+    metrics.iter().rev().find_map(f)
+}
+
+/// The default trace path of a model: `traces/<stem>-seed<seed>.h5`.
+pub fn default_out(model: &Path, seed: u64) -> PathBuf {
+    let stem = model
+        .file_stem()
+        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from("traces").join(format!("{stem}-seed{seed}.h5"))
+}
+
+/// Runs a model to its end (or to Ctrl-C), writing the trace file.
+pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
+    let start = Instant::now();
+    let built = req.model.build()?;
+    let seed = built.training.seed;
+    let epochs = built.training.epochs;
+    let mut trainer =
+        Trainer::new(built.network, built.training, built.split).map_err(|e| match e {
+            NetworkError::Config { key, reason } => RunError::Model(ModelError {
+                file: req.model.path.clone(),
+                key,
+                reason,
+            }),
+            other => RunError::Simulation(other.to_string()),
+        })?;
+    trainer.set_stop_flag(req.stop.clone());
+    if let Some(parent) = req.out.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| RunError::Simulation(format!("{}: {e}", parent.display())))?;
+    }
+    let mut extra = vec![("model_effective".to_string(), req.model.text.clone())];
+    extra.extend(req.extra.iter().cloned());
+    let info = RunInfo {
+        seed,
+        model: req.model.original.clone(),
+        command_line: req.command_line.clone(),
+        extra,
+    };
+    let writer = TraceWriter::create(&req.out, &info, WriterOptions::default())?;
+    let mut recorder = TraceRecorder::new(writer, &req.model.file);
+
+    let bar = ProgressBar::with_draw_target(
+        Some(epochs as u64),
+        if req.progress {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] epoch {pos}/{len} {msg} ({elapsed}, eta {eta})",
+        )
+        .expect("template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(
+        req.out
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+    );
+    let result = trainer.run(&mut recorder, &mut |m| {
+        bar.inc(1);
+        if let Some(a) = m.test_accuracy {
+            bar.set_message(format!("test accuracy {:.1} %", 100.0 * a));
+        }
+    });
+    bar.finish_and_clear();
+    let (writer, record_error) = recorder.into_writer();
+    match result {
+        Ok(metrics) => {
+            if let Some(e) = record_error {
+                writer.fail(&e.to_string())?;
+                return Err(RunError::Trace(e));
+            }
+            writer.finish()?;
+            Ok(Summary {
+                trace: req.out.display().to_string(),
+                seed,
+                epochs: metrics.len(),
+                train_accuracy: last(&metrics, |m| m.train_accuracy),
+                test_accuracy: last(&metrics, |m| m.test_accuracy),
+                train_loss: last(&metrics, |m| Some(m.train_loss)),
+                test_loss: last(&metrics, |m| m.test_loss),
+                wall_seconds: start.elapsed().as_secs_f64(),
+            })
+        }
+        Err(NetworkError::Interrupted { epoch }) => {
+            let msg = format!("interrupted after epoch {epoch}");
+            writer.fail(&msg)?;
+            Err(RunError::Interrupted(format!(
+                "{}: {msg}",
+                req.out.display()
+            )))
+        }
+        Err(e) => {
+            writer.fail(&e.to_string())?;
+            Err(RunError::Simulation(format!("{}: {e}", req.out.display())))
+        }
+    }
+}

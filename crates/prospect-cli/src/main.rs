@@ -1,0 +1,323 @@
+//! `prospect`: run, sweep, collect, plot and inspect models of time-continuous learning.
+//!
+//! Results go to files; stdout carries one parseable line per command (JSON for `run`);
+//! progress bars and messages go to stderr. Exit codes: 0 success, 1 a run failed,
+//! 2 bad input (model file, key, value, arguments), 130 interrupted by Ctrl-C.
+
+mod commands;
+mod model;
+mod recorder;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Parser, Subcommand};
+
+use commands::plot::{Kind, PlotRequest};
+use commands::run::{RunError, RunRequest};
+use commands::sweep::SweepRequest;
+use model::{Model, parse_override};
+
+#[derive(Parser)]
+#[command(
+    name = "prospect",
+    version,
+    about = "Time-continuous learning with prospective neurons: run, sweep, plot, inspect."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// No progress bars (they are also hidden when stderr is not a terminal).
+    #[arg(long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one model; writes a trace file and prints a JSON summary line.
+    #[command(
+        after_help = "Examples:\n  prospect run models/yinyang-lookahead.toml\n  prospect run models/yinyang-lookahead.toml --set network.lookahead=false --seed 3 --out traces/no-la.h5"
+    )]
+    Run {
+        /// Model file (TOML).
+        model: PathBuf,
+        /// Override a key: --set section.key=value (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Seed (overrides training.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Trace file (default traces/<model>-seed<N>.h5).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run the grid of parameter values × seeds in parallel; one trace per run and summary.csv.
+    #[command(
+        after_help = "Examples:\n  prospect sweep models/yinyang-lookahead.toml --set network.lookahead=true,false --seeds 0..3\n  prospect sweep models/yinyang-lookahead.toml --set plasticity.beta=0.05,0.1 --seeds 0..5 --jobs 2 --out-dir traces/beta\n  prospect sweep models/yinyang-lookahead.toml --set network.lookahead=true,false --seeds 0..10 --emit-slurm sweep.sbatch\n\nRuns whose trace file is complete are skipped, so a stopped sweep resumes where it was."
+    )]
+    Sweep {
+        /// Model file (TOML).
+        model: PathBuf,
+        /// An axis of the grid: --set section.key=v1,v2,… (repeatable).
+        #[arg(long = "set", value_name = "KEY=V1,V2")]
+        sets: Vec<String>,
+        /// Seeds: a..b (b excluded) or s1,s2,….
+        #[arg(long, default_value = "0..1")]
+        seeds: String,
+        /// Parallel runs (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output folder (default traces/sweep-<model>).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// Write a Slurm job-array script instead of running.
+        #[arg(long, value_name = "FILE")]
+        emit_slurm: Option<PathBuf>,
+        /// Run only grid point i (used by the Slurm script).
+        #[arg(long, hide = true)]
+        only_index: Option<usize>,
+    },
+    /// Rebuild summary.csv of a folder from its trace files.
+    #[command(after_help = "Example:\n  prospect collect traces/sweep-yinyang-lookahead")]
+    Collect {
+        /// Folder of trace files.
+        dir: PathBuf,
+    },
+    /// Draw a figure (PNG or SVG by extension) from a trace file or a folder.
+    #[command(
+        after_help = "Examples:\n  prospect plot traces/sweep-yinyang-lookahead --kind ablation --by network.lookahead --out ablation.png\n  prospect plot traces/yinyang-lookahead-seed0.h5 --kind traces --population layer2 --units 0,1,2 --window 0,20 --out traces.svg\n  prospect plot traces/sweep-yinyang-lookahead --kind learning --metric test_loss --out loss.png"
+    )]
+    Plot {
+        /// Trace file or folder of trace files.
+        input: PathBuf,
+        /// Figure kind.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// Group runs by this dotted model key (ablation).
+        #[arg(long)]
+        by: Option<String>,
+        /// Metric (learning, ablation).
+        #[arg(long, default_value = "test_accuracy")]
+        metric: String,
+        /// Output file (.png or .svg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Population (traces; default: the output layer).
+        #[arg(long)]
+        population: Option<String>,
+        /// Units (traces), comma separated.
+        #[arg(long, value_delimiter = ',')]
+        units: Vec<usize>,
+        /// Time window t0,t1 (traces).
+        #[arg(long, value_delimiter = ',')]
+        window: Option<Vec<f64>>,
+    },
+    /// Describe a trace file: attributes, datasets and shapes, final metrics.
+    #[command(after_help = "Example:\n  prospect inspect traces/yinyang-lookahead-seed0.h5")]
+    Inspect {
+        /// Trace file.
+        file: PathBuf,
+    },
+}
+
+fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
+fn fail(e: &RunError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(e.exit_code() as u8)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let progress = !cli.quiet && std::io::stderr().is_terminal();
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nstopping after the current batch (Ctrl-C again to abort)");
+        });
+    }
+    match cli.command {
+        Command::Run {
+            model,
+            sets,
+            seed,
+            out,
+        } => {
+            let mut overrides = Vec::new();
+            for s in &sets {
+                match parse_override(s) {
+                    Ok(o) => overrides.push(o),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            if let Some(seed) = seed {
+                overrides.push(("training.seed".into(), toml::Value::Integer(seed as i64)));
+            }
+            let loaded = match Model::load(&model, &overrides) {
+                Ok(m) => m,
+                Err(e) => return fail(&RunError::Model(e)),
+            };
+            let out = out
+                .unwrap_or_else(|| commands::run::default_out(&model, loaded.file.training.seed));
+            let req = RunRequest {
+                model: &loaded,
+                out,
+                command_line: command_line(),
+                extra: Vec::new(),
+                progress,
+                stop,
+            };
+            match commands::run::execute(req) {
+                Ok(summary) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&summary).expect("summary serialises")
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Sweep {
+            model,
+            sets,
+            seeds,
+            jobs,
+            out_dir,
+            emit_slurm,
+            only_index,
+        } => {
+            let seeds = match commands::sweep::parse_seeds(&seeds) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return ExitCode::from(2);
+                }
+            };
+            let stem = model
+                .file_stem()
+                .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+            let jobs =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            if jobs > 1 {
+                // SAFETY: still single-threaded here; runs in parallel must not also split
+                // each matrix product across every core.
+                unsafe { std::env::set_var("MATMUL_NUM_THREADS", "1") };
+            }
+            let req = SweepRequest {
+                model,
+                sets,
+                seeds,
+                jobs,
+                out_dir: out_dir
+                    .unwrap_or_else(|| PathBuf::from("traces").join(format!("sweep-{stem}"))),
+                only_index,
+                progress,
+                command_line: command_line(),
+                stop,
+            };
+            if let Some(script) = emit_slurm {
+                return match commands::sweep::emit_slurm(&req, &script) {
+                    Ok(n) => {
+                        println!("{}: {n} array tasks", script.display());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        ExitCode::from(2)
+                    }
+                };
+            }
+            match commands::sweep::sweep(&req) {
+                Ok(o) => {
+                    println!(
+                        "{{\"out_dir\": {:?}, \"ran\": {}, \"skipped\": {}, \"failed\": {}, \"summary\": {:?}}}",
+                        req.out_dir.display().to_string(),
+                        o.ran,
+                        o.skipped,
+                        o.failed.len(),
+                        req.out_dir.join("summary.csv").display().to_string()
+                    );
+                    for f in &o.failed {
+                        eprintln!("failed: {f}");
+                    }
+                    if o.interrupted {
+                        ExitCode::from(130)
+                    } else if o.failed.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Collect { dir } => match commands::collect::collect(&dir) {
+            Ok(rows) => {
+                println!("{}: {} runs", dir.join("summary.csv").display(), rows.len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Plot {
+            input,
+            kind,
+            by,
+            metric,
+            out,
+            population,
+            units,
+            window,
+        } => {
+            if window.as_ref().is_some_and(|w| w.len() != 2) {
+                eprintln!("error: --window takes two times, t0,t1");
+                return ExitCode::from(2);
+            }
+            let req = PlotRequest {
+                input,
+                kind,
+                by,
+                metric,
+                out,
+                population,
+                units,
+                window: window.map(|w| (w[0], w[1])),
+            };
+            match commands::plot::plot(&req) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Inspect { file } => match commands::inspect::describe(&file) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}

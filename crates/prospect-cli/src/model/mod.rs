@@ -1,0 +1,16 @@
+//! Model files (TOML) in the paper's vocabulary: what they hold, their defaults and units.
+//! Every key is documented in `docs/model-files.md`.
+//!
+//! - `schema`: the sections and keys (serde, unknown keys rejected);
+//! - `load`: reading a file, applying `--set key=value` overrides, naming the dotted key of
+//!   every error;
+//! - `validate`: range checks before anything runs;
+//! - `build`: the network, training and data objects of the library crates.
+
+mod build;
+mod load;
+mod schema;
+mod validate;
+
+pub use load::{Model, ModelError, parse_override};
+pub use schema::ModelFile;
