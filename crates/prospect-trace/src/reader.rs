@@ -39,11 +39,14 @@ pub struct TraceReader {
 impl TraceReader {
     /// Opens `path` read-only and checks that it is a prospect trace file.
     pub fn open(path: &Path) -> Result<Self, TraceError> {
-        let file = File::open(path).map_err(|source| TraceError::Hdf5 {
-            path: path.to_path_buf(),
-            context: "open".into(),
-            source,
-        })?;
+        let file = File::with_options()
+            .with_fapl(|p| p.file_locking(false))
+            .open(path)
+            .map_err(|source| TraceError::Hdf5 {
+                path: path.to_path_buf(),
+                context: "open".into(),
+                source,
+            })?;
         let reader = TraceReader {
             path: path.to_path_buf(),
             file,

@@ -124,7 +124,13 @@ impl TraceWriter {
                 source,
             }
         };
-        let file = File::create(path).map_err(err("create file"))?;
+        // No HDF5 file lock: readers (`prospect inspect`, h5py with HDF5_USE_FILE_LOCKING=FALSE)
+        // may look at a running trace. The writer touches the file only in flushes, so what
+        // they see between flushes is consistent.
+        let file = File::with_options()
+            .with_fapl(|p| p.file_locking(false))
+            .create(path)
+            .map_err(err("create file"))?;
         let writer = TraceWriter {
             path: path.to_path_buf(),
             file,

@@ -93,14 +93,31 @@ pub fn parse_seeds(text: &str) -> anyhow::Result<Vec<u64>> {
         .collect()
 }
 
-/// The grid: every combination of the `--set` value lists, times every seed (seed fastest).
-pub fn grid(sets: &[String], seeds: &[u64]) -> anyhow::Result<Vec<Point>> {
+/// The grid of a sweep: overrides shared by every run (`--set` with one value) and the
+/// points (every combination of the multi-valued `--set` lists, times every seed, seed
+/// fastest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    /// `(dotted key, value text)` applied to every run.
+    pub fixed: Vec<(String, String)>,
+    /// The runs.
+    pub points: Vec<Point>,
+}
+
+/// Builds the [`Grid`] of `--set` arguments and seeds.
+pub fn grid(sets: &[String], seeds: &[u64]) -> anyhow::Result<Grid> {
+    let mut fixed = Vec::new();
     let mut axes: Vec<(String, Vec<String>)> = Vec::new();
     for s in sets {
         let (key, values) = s
             .split_once('=')
             .with_context(|| format!("--set {s:?}: expected key=v1,v2,…"))?;
-        axes.push((key.trim().to_string(), split_values(values)));
+        let values = split_values(values);
+        if values.len() == 1 {
+            fixed.push((key.trim().to_string(), values[0].clone()));
+        } else {
+            axes.push((key.trim().to_string(), values));
+        }
     }
     let mut points = vec![Vec::new()];
     for (key, values) in &axes {
@@ -115,7 +132,7 @@ pub fn grid(sets: &[String], seeds: &[u64]) -> anyhow::Result<Vec<Point>> {
             })
             .collect();
     }
-    Ok(points
+    let points = points
         .into_iter()
         .flat_map(|params| {
             seeds.iter().map(move |&seed| Point {
@@ -123,7 +140,8 @@ pub fn grid(sets: &[String], seeds: &[u64]) -> anyhow::Result<Vec<Point>> {
                 seed,
             })
         })
-        .collect())
+        .collect();
+    Ok(Grid { fixed, points })
 }
 
 /// Options of `prospect sweep`.
@@ -149,9 +167,9 @@ pub struct SweepRequest {
 }
 
 /// The loaded model of a grid point (validation happens here, before anything runs).
-fn point_model(model: &Path, point: &Point) -> Result<Model, RunError> {
+fn point_model(model: &Path, fixed: &[(String, String)], point: &Point) -> Result<Model, RunError> {
     let mut overrides = Vec::new();
-    for (k, v) in &point.params {
+    for (k, v) in fixed.iter().chain(&point.params) {
         overrides.push(parse_override(&format!("{k}={v}")).map_err(|reason| {
             RunError::Model(crate::model::ModelError {
                 file: model.to_path_buf(),
@@ -181,7 +199,8 @@ pub struct SweepOutcome {
 
 /// Runs the grid (or one point of it) and rebuilds `summary.csv`.
 pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, RunError> {
-    let points = grid(&req.sets, &req.seeds).map_err(|e| RunError::Simulation(e.to_string()))?;
+    let Grid { fixed, points } =
+        grid(&req.sets, &req.seeds).map_err(|e| RunError::Simulation(e.to_string()))?;
     let selected: Vec<(usize, &Point)> = match req.only_index {
         Some(i) if i >= points.len() => {
             return Err(RunError::Simulation(format!(
@@ -195,7 +214,7 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, RunError> {
     // Validate every point before running any.
     let models: Vec<Model> = selected
         .iter()
-        .map(|(_, p)| point_model(&req.model, p))
+        .map(|(_, p)| point_model(&req.model, &fixed, p))
         .collect::<Result<_, _>>()?;
     std::fs::create_dir_all(&req.out_dir)
         .map_err(|e| RunError::Simulation(format!("{}: {e}", req.out_dir.display())))?;
@@ -279,9 +298,9 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, RunError> {
 
 /// Writes a Slurm job-array script whose task `i` runs grid point `i`.
 pub fn emit_slurm(req: &SweepRequest, script: &Path) -> anyhow::Result<usize> {
-    let points = grid(&req.sets, &req.seeds)?;
+    let Grid { fixed, points } = grid(&req.sets, &req.seeds)?;
     for p in &points {
-        point_model(&req.model, p).map_err(|e| anyhow::anyhow!("{e}"))?;
+        point_model(&req.model, &fixed, p).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let seeds: Vec<String> = req.seeds.iter().map(u64::to_string).collect();
     let mut args = vec![format!("{:?}", req.model.display().to_string())];
@@ -317,7 +336,12 @@ mod tests {
 
     #[test]
     fn grids_are_all_combinations_times_seeds() {
-        let g = grid(&["a=1,2".into(), "b=[1, 2],x".into()], &[0, 1]).unwrap();
+        let Grid { fixed, points: g } = grid(
+            &["a=1,2".into(), "b=[1, 2],x".into(), "c=7".into()],
+            &[0, 1],
+        )
+        .unwrap();
+        assert_eq!(fixed, vec![("c".to_string(), "7".to_string())]);
         assert_eq!(g.len(), 8);
         assert_eq!(
             g[0],

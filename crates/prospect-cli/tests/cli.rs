@@ -1,0 +1,408 @@
+//! End-to-end tests of the real `prospect` binary on the shipped model files (short settings).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_prospect"));
+    c.current_dir(repo());
+    c
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("prospect-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+const SHORT: [&str; 6] = [
+    "--set",
+    "training.epochs=2",
+    "--set",
+    "task.n_train=200",
+    "--set",
+    "task.n_test=100",
+];
+
+#[test]
+fn run_writes_a_trace_with_metrics_and_prints_json() {
+    let dir = temp("run");
+    let out = dir.join("run.h5");
+    let mut args = vec![
+        "run",
+        "models/yinyang-lookahead.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        "5",
+    ];
+    args.extend(SHORT);
+    let o = run(&args);
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(summary["seed"], 5);
+    assert_eq!(summary["epochs"], 2);
+    assert!(summary["test_accuracy"].as_f64().unwrap() > 0.3);
+    let reader = prospect_trace::TraceReader::open(&out).unwrap();
+    assert!(reader.is_complete());
+    assert_eq!(reader.metric("test_accuracy").unwrap().values.len(), 2);
+    assert!(
+        reader
+            .attr("model")
+            .unwrap()
+            .contains("look-ahead ablation"),
+        "original text with comments"
+    );
+    assert!(
+        reader
+            .attr("model_effective")
+            .unwrap()
+            .contains("n_train = 200")
+    );
+    let inspect = run(&["inspect", out.to_str().unwrap()]);
+    let (stdout, _) = text(&inspect);
+    assert!(
+        inspect.status.success()
+            && stdout.contains("/traces/layer2/u_breve")
+            && stdout.contains("test_accuracy:")
+    );
+}
+
+#[test]
+fn same_seed_gives_identical_trace_data() {
+    let dir = temp("same");
+    let data = |name: &str| {
+        let out = dir.join(name);
+        let mut args = vec![
+            "run",
+            "models/yinyang-lookahead.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(SHORT);
+        assert!(run(&args).status.success());
+        let r = prospect_trace::TraceReader::open(&out).unwrap();
+        (
+            r.series("layer2", "u_breve").unwrap(),
+            r.metric("test_loss").unwrap(),
+        )
+    };
+    let (a, b) = (data("a.h5"), data("b.h5"));
+    assert_eq!(a.0.data, b.0.data);
+    assert_eq!(a.0.times, b.0.times);
+    assert_eq!(a.1, b.1);
+}
+
+#[test]
+fn sweep_runs_the_grid_resumes_and_plots() {
+    let dir = temp("sweep");
+    let d = dir.to_str().unwrap();
+    let mut args = vec![
+        "sweep",
+        "models/yinyang-lookahead.toml",
+        "--set",
+        "network.lookahead=true,false",
+        "--seeds",
+        "0..2",
+        "--jobs",
+        "2",
+        "--out-dir",
+        d,
+    ];
+    args.extend(SHORT);
+    let o = run(&args);
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        (report["ran"].as_u64(), report["skipped"].as_u64()),
+        (Some(4), Some(0))
+    );
+    let traces: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "h5"))
+        .collect();
+    assert_eq!(traces.len(), 4);
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(
+        lines[0].starts_with("file,status,network.lookahead,seed,train_accuracy,test_accuracy"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1..].iter().all(|l| l.contains(",complete,")), "{csv}");
+
+    // Resumed: every run is complete, nothing runs again.
+    let o = run(&args);
+    let report: serde_json::Value = serde_json::from_str(text(&o).0.trim()).unwrap();
+    assert_eq!(
+        (report["ran"].as_u64(), report["skipped"].as_u64()),
+        (Some(0), Some(4))
+    );
+
+    // A deleted summary comes back from the traces.
+    std::fs::remove_file(dir.join("summary.csv")).unwrap();
+    assert!(run(&["collect", d]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("summary.csv")).unwrap(),
+        csv
+    );
+
+    let png = dir.join("ablation.png");
+    let o = run(&[
+        "plot",
+        d,
+        "--kind",
+        "ablation",
+        "--by",
+        "network.lookahead",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+    let svg = dir.join("learning.svg");
+    assert!(
+        run(&[
+            "plot",
+            d,
+            "--kind",
+            "learning",
+            "--out",
+            svg.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+}
+
+#[test]
+fn slurm_script_has_one_task_per_grid_point() {
+    let dir = temp("slurm");
+    let script = dir.join("sweep.sbatch");
+    let o = run(&[
+        "sweep",
+        "models/yinyang-lookahead.toml",
+        "--set",
+        "network.lookahead=true,false",
+        "--set",
+        "plasticity.beta=0.05,0.1",
+        "--seeds",
+        "0..3",
+        "--out-dir",
+        dir.to_str().unwrap(),
+        "--emit-slurm",
+        script.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let s = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        s.contains("#SBATCH --array=0-11") && s.contains("--only-index \"$SLURM_ARRAY_TASK_ID\""),
+        "{s}"
+    );
+    // Task 5 of that grid runs alone.
+    let mut args = vec![
+        "sweep",
+        "models/yinyang-lookahead.toml",
+        "--set",
+        "network.lookahead=true,false",
+        "--set",
+        "plasticity.beta=0.05,0.1",
+        "--seeds",
+        "0,1,2",
+        "--out-dir",
+        dir.to_str().unwrap(),
+        "--only-index",
+        "5",
+        "--jobs",
+        "1",
+    ];
+    args.extend(SHORT);
+    assert!(run(&args).status.success());
+    assert!(
+        dir.join("network.lookahead=true_plasticity.beta=0.1_seed=2.h5")
+            .exists()
+    );
+}
+
+/// Every bad-input class: the message names the file, the dotted key and the reason, and the
+/// exit code is 2; nothing runs.
+#[test]
+fn bad_input_is_rejected_before_anything_runs() {
+    let dir = temp("bad");
+    let model = std::fs::read_to_string(repo().join("models/yinyang-lookahead.toml")).unwrap();
+    let cases: [(&str, String, &str, &str); 8] = [
+        (
+            "unknown-key",
+            model.replace("[network]", "[network]\ntua = 3"),
+            "network",
+            "unknown field `tua`",
+        ),
+        (
+            "wrong-type",
+            model.replace("lookahead = true ", "lookahead = \"yes\" "),
+            "network.lookahead",
+            "invalid type",
+        ),
+        (
+            "tau-zero",
+            model.replace("tau = 10.0 ", "tau = 0.0 "),
+            "network.tau",
+            "must be finite and > 0",
+        ),
+        (
+            "tau-nan",
+            model.replace("tau = 10.0 ", "tau = nan "),
+            "network.tau",
+            "must be finite and > 0",
+        ),
+        (
+            "negative-size",
+            model.replace("sizes = [4, 120, 3]", "sizes = [4, -120, 3]"),
+            "network.sizes",
+            "must be > 0",
+        ),
+        (
+            "missing-data",
+            model.replace(
+                "kind = \"yin-yang\"",
+                "kind = \"idx\"\npath = \"/nonexistent/mnist\"",
+            ),
+            "task.path",
+            "no such folder",
+        ),
+        (
+            "bad-method",
+            model.replace("method = \"euler\"", "method = \"rk45\""),
+            "integrator.method",
+            "unknown method",
+        ),
+        (
+            "bad-toml",
+            model.replace("[network]", "[network"),
+            "-",
+            "not valid TOML",
+        ),
+    ];
+    for (name, text_of_model, key, reason) in cases {
+        let path = dir.join(format!("{name}.toml"));
+        std::fs::write(&path, text_of_model).unwrap();
+        let out = dir.join(format!("{name}.h5"));
+        let o = run(&[
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let (_, stderr) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}.toml"))
+                && stderr.contains(key)
+                && stderr.contains(reason),
+            "{name}: {stderr}"
+        );
+        assert!(!out.exists(), "{name}: nothing may run");
+    }
+    // --set goes through the same checks.
+    let o = run(&[
+        "run",
+        "models/yinyang-lookahead.toml",
+        "--set",
+        "training.batch=0",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("training.batch"), "{}", text(&o).1);
+    // A model that does not exist.
+    let o = run(&["run", "models/nope.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("nope.toml"));
+}
+
+#[test]
+fn shipped_models_validate() {
+    for entry in std::fs::read_dir(repo().join("models")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            // An impossible epoch count fails validation *after* parsing: reaching that check
+            // proves the file parsed and passed every other check.
+            let o = run(&["run", path.to_str().unwrap(), "--set", "training.epochs=0"]);
+            let stderr = text(&o).1;
+            assert!(
+                stderr.contains("training.epochs: 0 must be ≥ 1"),
+                "{}: {stderr}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_and_leaves_a_valid_file() {
+    use std::io::Read;
+    let dir = temp("sigint");
+    let out = dir.join("interrupted.h5");
+    let mut child = bin()
+        .args([
+            "run",
+            "models/yinyang-lookahead.toml",
+            "--set",
+            "training.epochs=1000",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the file exists and has some epochs in it.
+    let start = std::time::Instant::now();
+    while !prospect_trace::TraceReader::open(&out)
+        .is_ok_and(|r| r.metric("test_accuracy").is_ok_and(|m| m.values.len() >= 2))
+    {
+        if start.elapsed().as_secs() > 60 {
+            child.kill().unwrap();
+            panic!("no epochs visible in the running trace after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let r = prospect_trace::TraceReader::open(&out).unwrap();
+    assert_eq!(r.attr("status").unwrap(), "failed");
+    assert!(r.attr("error").unwrap().contains("interrupted"));
+    assert!(r.metric("test_accuracy").unwrap().values.len() >= 2);
+}
