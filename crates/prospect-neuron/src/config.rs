@@ -83,7 +83,7 @@ impl NetworkConfig {
             target: TargetKind::Voltage,
             init: WeightInit::Glorot,
             fixed_point_tolerance: 1e-10,
-            fixed_point_max_iterations: 200,
+            fixed_point_max_iterations: 1000,
         }
     }
 

@@ -279,3 +279,48 @@ fn rate_targets_reach_a_self_consistent_fixed_point() {
         assert!((e[i] - want).abs() < 1e-9, "{i}: {} vs {want}", e[i]);
     }
 }
+
+/// With large weights the loop gain β‖W S Wᵀ‖ exceeds 1 and plain sweeps diverge; the relaxed
+/// sweeps still find the fixed point, which satisfies every equation of the loop.
+#[test]
+fn exact_fixed_point_is_found_beyond_unit_loop_gain() {
+    let (x, y) = inputs();
+    let mut cfg = config(LoopTreatment::Exact, 0.5);
+    cfg.init = WeightInit::Normal {
+        std: vec![0.8, 1.5, 4.0],
+    };
+    let mut net = Network::new(cfg, BATCH, 13).unwrap();
+    let w = &net.weights()[2];
+    // Spectral norm² of W by power iteration on WᵀW.
+    let wtw = w.transpose() * w;
+    let mut v = nalgebra::DVector::from_element(wtw.nrows(), 1.0);
+    for _ in 0..200 {
+        v = &wtw * &v;
+        v /= v.norm();
+    }
+    let gain = 0.5 * (v.transpose() * &wtw * &v)[0];
+    assert!(gain > 1.5, "test needs a loop gain above 1, got {gain}");
+    net.set_input(&x);
+    net.set_target(&y);
+    let u = vec![0.0; net.dim()];
+    net.rhs(0.0, &u, &mut vec![0.0; u.len()]);
+    assert_eq!(net.stats().fixed_point_failures, 0, "{:?}", net.stats());
+    // Output: e_L = β (y − ŭ_L).
+    for (i, (e, v)) in net.error(2).iter().zip(net.breve(2)).enumerate() {
+        assert!((e - 0.5 * (y[i] - v)).abs() < 1e-8, "output {i}");
+    }
+    // Hidden: e_1 = φ'(ŭ_1) ⊙ W_2ᵀ e_2 (logistic is smooth, so the slopes are current).
+    let (n1, n2) = (SIZES[2], SIZES[3]);
+    for b in 0..BATCH {
+        for j in 0..n1 {
+            let s = Activation::Logistic.derivative(net.breve(1)[b * n1 + j]);
+            let back: f64 = (0..n2)
+                .map(|i| net.weights()[2][(i, j)] * net.error(2)[b * n2 + i])
+                .sum();
+            assert!(
+                (net.error(1)[b * n1 + j] - s * back).abs() < 1e-8,
+                "hidden {b},{j}"
+            );
+        }
+    }
+}

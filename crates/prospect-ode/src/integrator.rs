@@ -387,7 +387,7 @@ impl<S: OdeSystem> Integrator<S> {
                 let remaining = tl - self.t;
                 // Land when the rest is at most a step (up to rounding in the sum of steps,
                 // so that ten steps of 0.1 reach 1.0 without a sliver step after them).
-                if h >= remaining - 1e-9 * h {
+                if h >= remaining - 1e-6 * h {
                     h = remaining;
                     lands = true;
                 }

@@ -12,6 +12,9 @@ use crate::{Activation, TargetKind};
 /// (see [`Network::solve_exact`]).
 pub const SLOPE_SWEEPS: usize = 4;
 
+/// Smallest relaxation factor of the exact treatment's sweeps.
+const MIN_RELAXATION: f64 = 1.0 / 64.0;
+
 /// `out = W pre + b` for a batch (`pre`: `n_in × B`, `out`: `n_out × B`, column-major).
 fn drive_into(w: &DMatrix<f64>, b: &DVector<f64>, pre: &[f64], batch: usize, out: &mut [f64]) {
     let (n_out, n_in) = w.shape();
@@ -256,7 +259,9 @@ impl Network {
     /// can make the sweeps cycle between its two slopes. Their slopes are therefore updated in
     /// the first [`SLOPE_SWEEPS`] sweeps only and then frozen: the remaining map is a contraction
     /// (for β‖W‖ small), and the frozen slope is one element of the subdifferential at the kink.
-    /// Smooth activations follow ŭ in every sweep.
+    /// Smooth activations follow ŭ in every sweep. The sweeps are relaxed (`e += ω (F(e) − e)`,
+    /// ω halved whenever the residual grows), which keeps them convergent when the loop gain
+    /// β‖W_{l+1} S W_{l+1}ᵀ‖ exceeds 1 (large weights), where the plain iteration diverges.
     pub(super) fn solve_exact(&mut self) -> bool {
         let l = self.layers();
         let beta = self.effective_beta();
@@ -273,6 +278,8 @@ impl Network {
         } else {
             1
         };
+        let mut omega = 1.0;
+        let mut previous_change = f64::INFINITY;
         for sweep in 0..sweeps {
             self.stats.fixed_point_sweeps += 1;
             // Forward: drives, ŭ = A + e, rates (the warm start is the previous evaluation's e).
@@ -300,14 +307,15 @@ impl Network {
             if !nudged {
                 return true;
             }
-            // Backward: new errors from the layer above; measure the change.
+            // Backward: new errors F(e) from the layer above; relaxed update e += ω (F − e);
+            // the residual max |F − e| decides convergence.
             let mut change = 0.0f64;
             if !voltage_target {
                 let top = &mut self.work[l - 1];
                 for i in 0..top.error.len() {
                     let e = beta * top.slope[i] * (self.target[i] - top.rate[i]);
                     change = change.max((e - top.error[i]).abs());
-                    top.error[i] = e;
+                    top.error[i] += omega * (e - top.error[i]);
                 }
             }
             for k in (0..l - 1).rev() {
@@ -324,9 +332,16 @@ impl Network {
                 );
                 for (e, n) in layer.error.iter_mut().zip(next.iter()) {
                     change = change.max((n - *e).abs());
-                    *e = *n;
+                    *e += omega * (n - *e);
                 }
             }
+            // The plain iteration diverges once the loop gain β‖W S Wᵀ‖ exceeds 1, although the
+            // fixed point still exists (the linearised system is I + G with G ⪰ 0): halve the
+            // relaxation until the residual shrinks.
+            if change > previous_change && omega > MIN_RELAXATION {
+                omega *= 0.5;
+            }
+            previous_change = change;
             if change <= tol {
                 // Make ŭ, r (and smooth slopes) consistent with the final errors.
                 for k in 0..l {
