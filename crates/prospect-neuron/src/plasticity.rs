@@ -62,8 +62,8 @@ impl PlasticityRule for LocalErrorRule {
         let post = MatRef::new(s.post, s.n_post, s.batch);
         let pre = MatRef::new(s.pre, s.n_pre, s.batch);
         gemm(rate, post, pre.t(), 1.0, weights.as_mut_slice());
-        for b in 0..s.batch {
-            let col = &s.post[b * s.n_post..(b + 1) * s.n_post];
+        let bias = bias.as_mut_slice();
+        for col in s.post.chunks_exact(s.n_post) {
             for (bi, p) in bias.iter_mut().zip(col) {
                 *bi += rate * p;
             }
