@@ -6,6 +6,7 @@
 
 mod commands;
 mod model;
+mod progress;
 mod recorder;
 
 use std::io::IsTerminal;
@@ -127,6 +128,12 @@ fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 
+/// Reports a bad-input error (exit code 2).
+fn bad_input(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
 fn fail(e: &RunError) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(e.exit_code() as u8)
@@ -156,10 +163,7 @@ fn main() -> ExitCode {
             for s in &sets {
                 match parse_override(s) {
                     Ok(o) => overrides.push(o),
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::from(2);
-                    }
+                    Err(e) => return bad_input(e),
                 }
             }
             if let Some(seed) = seed {
@@ -201,10 +205,7 @@ fn main() -> ExitCode {
         } => {
             let seeds = match commands::sweep::parse_seeds(&seeds) {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    return ExitCode::from(2);
-                }
+                Err(e) => return bad_input(format!("{e:#}")),
             };
             let stem = model
                 .file_stem()
@@ -234,10 +235,7 @@ fn main() -> ExitCode {
                         println!("{}: {n} array tasks", script.display());
                         ExitCode::SUCCESS
                     }
-                    Err(e) => {
-                        eprintln!("error: {e:#}");
-                        ExitCode::from(2)
-                    }
+                    Err(e) => bad_input(format!("{e:#}")),
                 };
             }
             match commands::sweep::sweep(&req) {
@@ -269,10 +267,7 @@ fn main() -> ExitCode {
                 println!("{}: {} runs", dir.join("summary.csv").display(), rows.len());
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
+            Err(e) => bad_input(format!("{e:#}")),
         },
         Command::Plot {
             input,
@@ -303,10 +298,7 @@ fn main() -> ExitCode {
                     println!("{line}");
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::from(2)
-                }
+                Err(e) => bad_input(format!("{e:#}")),
             }
         }
         Command::Inspect { file } => match commands::inspect::describe(&file) {
@@ -314,10 +306,7 @@ fn main() -> ExitCode {
                 print!("{text}");
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
+            Err(e) => bad_input(format!("{e:#}")),
         },
     }
 }

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::learning::padded_range;
-use crate::output::{FONT, Figure, colour, msg, render};
+use crate::output::{FONT, Figure, colour, draw_legend, msg, render};
 use crate::{Curve, PlotError};
 
 /// The runs (one curve per seed) of one parameter value.
@@ -103,14 +103,7 @@ impl Figure for Ablation<'_> {
                     PathElement::new(vec![(x, y), (x + 20, y)], colour(i).stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(msg)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
 
         // Final values per group: mean ± sd as a point with an error bar.
         let finals: Vec<(f64, f64)> = self.groups.iter().map(|g| final_values(&g.runs)).collect();

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::PlotError;
-use crate::output::{FONT, Figure, colour, msg, render};
+use crate::output::{FONT, Figure, colour, draw_legend, msg, render};
 
 /// One run's curve.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,13 +74,7 @@ impl Figure for Learning<'_> {
                     PathElement::new(vec![(x, y), (x + 20, y)], colour(i).stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(msg)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
 }

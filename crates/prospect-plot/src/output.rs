@@ -112,6 +112,21 @@ pub fn render(path: &Path, size: (u32, u32), figure: &impl Figure) -> Result<(),
     }
 }
 
+/// Draws the series legend in the house style (white box, black border, 14 px text).
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 14))
+        .position(position)
+        .draw()
+        .map_err(msg)
+}
+
 /// Converts any displayable drawing error into the message [`Figure::draw`] returns.
 pub fn msg<E: std::fmt::Display>(e: E) -> String {
     e.to_string()

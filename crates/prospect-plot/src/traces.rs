@@ -9,7 +9,7 @@ use prospect_trace::TraceReader;
 
 use crate::PlotError;
 use crate::learning::padded_range;
-use crate::output::{FONT, Figure, colour, msg, render};
+use crate::output::{FONT, Figure, colour, draw_legend, msg, render};
 
 /// What to draw from a trace file.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,13 +87,7 @@ impl Figure for Traces {
                 .label(line.label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(msg)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use prospect_neuron::{EpochMetrics, NetworkError, Trainer};
 use prospect_trace::{RunInfo, TraceWriter, WriterOptions};
 use serde::Serialize;
@@ -123,20 +122,10 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
     let writer = TraceWriter::create(&req.out, &info, WriterOptions::default())?;
     let mut recorder = TraceRecorder::new(writer, &req.model.file);
 
-    let bar = ProgressBar::with_draw_target(
-        Some(epochs as u64),
-        if req.progress {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30}] epoch {pos}/{len} {msg} ({elapsed}, eta {eta})",
-        )
-        .expect("template")
-        .progress_chars("=> "),
+    let bar = crate::progress::bar(
+        epochs as u64,
+        req.progress,
+        "{prefix} [{bar:30}] epoch {pos}/{len} {msg} ({elapsed}, eta {eta})",
     );
     bar.set_prefix(
         req.out

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::collect::collect;
@@ -228,20 +227,10 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, RunError> {
         })
         .collect();
     let skipped = selected.len() - todo.len();
-    let bar = ProgressBar::with_draw_target(
-        Some(todo.len() as u64),
-        if req.progress {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    bar.set_style(
-        ProgressStyle::with_template(
-            "sweep [{bar:30}] {pos}/{len} runs {msg} ({elapsed}, eta {eta})",
-        )
-        .expect("template")
-        .progress_chars("=> "),
+    let bar = crate::progress::bar(
+        todo.len() as u64,
+        req.progress,
+        "sweep [{bar:30}] {pos}/{len} runs {msg} ({elapsed}, eta {eta})",
     );
     if skipped > 0 {
         bar.println(format!("skipping {skipped} complete runs"));
