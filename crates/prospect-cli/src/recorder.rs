@@ -15,7 +15,8 @@ pub struct TraceRecorder {
     variables: Option<Vec<String>>,
     units: Option<Vec<usize>>,
     every: f64,
-    epochs: Vec<usize>,
+    epochs: Option<Vec<usize>>,
+    windows: Option<Vec<(f64, f64)>>,
     weights: bool,
     off: bool,
     recording: bool,
@@ -56,7 +57,15 @@ impl TraceRecorder {
                 .as_ref()
                 .map(|u| u.iter().map(|&x| x as usize).collect()),
             every: r.every,
-            epochs: selected_epochs(&r.epochs, model.training.epochs as usize),
+            // With time windows and no epoch list, every epoch may record.
+            epochs: match (&r.epochs, &r.windows) {
+                (None, Some(_)) => None,
+                (spec, _) => Some(selected_epochs(spec, model.training.epochs as usize)),
+            },
+            windows: r
+                .windows
+                .as_ref()
+                .map(|w| w.iter().map(|p| (p[0], p[1])).collect()),
             weights: r.weights,
             off: r.off,
             recording: false,
@@ -82,7 +91,15 @@ impl TraceRecorder {
 
 impl Recorder for TraceRecorder {
     fn wants(&self, t: f64) -> bool {
-        !self.off && self.recording && self.error.is_none() && t >= self.last_t + self.every - 1e-9
+        let in_window = self
+            .windows
+            .as_ref()
+            .is_none_or(|w| w.iter().any(|(a, b)| t >= *a && t <= *b));
+        !self.off
+            && self.recording
+            && in_window
+            && self.error.is_none()
+            && t >= self.last_t + self.every - 1e-9
     }
 
     fn record(&mut self, population: &str, variable: &str, t: f64, row: &[f32]) {
@@ -133,7 +150,7 @@ impl Recorder for TraceRecorder {
     }
 
     fn epoch_started(&mut self, epoch: usize, _t: f64) {
-        self.recording = self.epochs.contains(&epoch);
+        self.recording = self.epochs.as_ref().is_none_or(|e| e.contains(&epoch));
     }
 
     fn wants_weights(&self) -> bool {

@@ -406,3 +406,46 @@ fn ctrl_c_stops_cleanly_and_leaves_a_valid_file() {
     assert!(r.attr("error").unwrap().contains("interrupted"));
     assert!(r.metric("test_accuracy").unwrap().values.len() >= 2);
 }
+
+#[test]
+fn recording_follows_time_windows_and_epochs() {
+    let dir = temp("windows");
+    let out = dir.join("w.h5");
+    // Epoch 1 spans t ∈ [0, 10] with 10 training samples at T = 1.
+    let o = run(&[
+        "run",
+        "models/yinyang-lookahead.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "training.epochs=3",
+        "--set",
+        "task.n_train=200",
+        "--set",
+        "task.n_test=100",
+        "--set",
+        "record.windows=[[2.0, 4.0], [25.0, 26.0]]",
+        "--set",
+        "record.every=0.5",
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let r = prospect_trace::TraceReader::open(&out).unwrap();
+    let s = r.series("layer2", "u").unwrap();
+    assert!(!s.times.is_empty());
+    assert!(
+        s.times
+            .iter()
+            .all(|t| (2.0..=4.0).contains(t) || (25.0..=26.0).contains(t)),
+        "{:?}",
+        s.times
+    );
+    assert!(
+        s.times.windows(2).all(|w| w[1] - w[0] >= 0.5 - 1e-9),
+        "{:?}",
+        s.times
+    );
+    assert!(
+        s.times.iter().any(|t| *t > 24.0),
+        "the second window (epoch 3) is recorded"
+    );
+}

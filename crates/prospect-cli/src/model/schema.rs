@@ -198,8 +198,11 @@ pub struct Record {
     /// Sampling interval (time units); 0 records every step. Default 0.
     #[serde(default)]
     pub every: f64,
-    /// Epochs whose training is recorded: numbers, `"first"`, `"last"`. Default: first and last.
+    /// Epochs whose training is recorded: numbers, `"first"`, `"last"`. Default: first and
+    /// last (every epoch when `windows` is given).
     pub epochs: Option<Vec<toml::Value>>,
+    /// Time windows `[[t0, t1], …]` (time units) outside which nothing is recorded.
+    pub windows: Option<Vec<Vec<f64>>>,
     /// Also store weight snapshots at the end of recorded epochs. Default false.
     #[serde(default)]
     pub weights: bool,
@@ -216,6 +219,7 @@ impl Default for Record {
             units: None,
             every: 0.0,
             epochs: None,
+            windows: None,
             weights: false,
             off: false,
         }

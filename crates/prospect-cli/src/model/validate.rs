@@ -241,6 +241,17 @@ pub fn validate(m: &ModelFile) -> Check {
     {
         return fail("record.units", format!("{u} must be ≥ 0"));
     }
+    if let Some(windows) = &r.windows {
+        for w in windows {
+            let ok = w.len() == 2 && w.iter().all(|t| t.is_finite()) && w[0] <= w[1];
+            if !ok {
+                return fail(
+                    "record.windows",
+                    format!("{w:?}: expected [t0, t1] with t0 ≤ t1"),
+                );
+            }
+        }
+    }
     if let Some(epochs) = &r.epochs {
         for e in epochs {
             let ok = match e {
