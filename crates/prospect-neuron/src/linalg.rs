@@ -94,7 +94,7 @@ pub fn gemm(alpha: f64, a: MatRef<'_>, b: MatRef<'_>, beta: f64, c: &mut [f64]) 
     if m == 0 || n == 0 {
         return;
     }
-    if m * n * k <= SMALL_GEMM && m >= k && a.row_stride == 1 && b.row_stride == 1 {
+    if m * n * k <= SMALL_GEMM && m >= k && a.row_stride == 1 {
         small_gemm(alpha, a, b, beta, c);
         return;
     }

@@ -364,7 +364,7 @@ impl<S: OdeSystem> Integrator<S> {
 
     fn step_once(&mut self, t_limit: Option<f64>, steps: &mut usize) -> Result<(), OdeError> {
         self.ensure_derivative();
-        if let Some(i) = self.f.iter().position(|v| !v.is_finite()) {
+        if let Some(i) = first_non_finite(&self.f) {
             return Err(OdeError::NonFiniteState {
                 t: self.t,
                 component: i,
@@ -415,7 +415,7 @@ impl<S: OdeSystem> Integrator<S> {
                 &mut self.stats,
             )?;
             *steps += 1;
-            let non_finite = self.y_new.iter().position(|v| !v.is_finite());
+            let non_finite = first_non_finite(&self.y_new);
             let error = match (attempt.error_norm, &mut self.controller) {
                 (Some(err), Some(controller)) => {
                     if let Some(i) = non_finite {
@@ -478,4 +478,11 @@ impl<S: OdeSystem> Integrator<S> {
             return Ok(());
         }
     }
+}
+
+/// Index of the first NaN or infinite value. The common all-finite case is one vectorisable
+/// pass (`v · 0` is NaN exactly for non-finite `v`); the index is searched only on failure.
+fn first_non_finite(v: &[f64]) -> Option<usize> {
+    let probe: f64 = v.iter().fold(0.0, |acc, x| acc + x * 0.0);
+    if probe == 0.0 { None } else { v.iter().position(|x| !x.is_finite()) }
 }

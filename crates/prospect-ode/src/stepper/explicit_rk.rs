@@ -71,8 +71,12 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for ExplicitRk {
             y1.copy_from_slice(&self.stage_input);
             f1.copy_from_slice(&self.stages[last]);
         } else {
-            y1.copy_from_slice(y0);
-            for (j, b) in tab.b.iter().enumerate() {
+            // y1 = y0 + h b_0 f0 in one pass, then the other stages.
+            let hb0 = h * tab.b[0];
+            for ((y, y0), f) in y1.iter_mut().zip(y0).zip(req.f0) {
+                *y = y0 + hb0 * f;
+            }
+            for (j, b) in tab.b.iter().enumerate().skip(1) {
                 if *b != 0.0 {
                     let hb = h * b;
                     let k = if j == 0 { req.f0 } else { &self.stages[j][..] };
