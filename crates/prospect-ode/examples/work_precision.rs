@@ -106,18 +106,23 @@ fn main() {
         y0: Hires::Y0.to_vec(),
     };
     for rtol in rtols {
-        for (jac, label) in [(true, "rodas4"), (false, "rodas4-fdjac")] {
+        for (method, jac, label) in [
+            (Method::Rodas4, true, "rodas4"),
+            (Method::Rodas4, false, "rodas4-fdjac"),
+            (Method::Bdf, true, "bdf"),
+            (Method::Bdf, false, "bdf-fdjac"),
+        ] {
             let r = |analytic_jacobian| move || Robertson { analytic_jacobian };
-            measure(r(jac), Method::Rodas4, label, &robertson, rtol, min_seconds);
+            measure(r(jac), method, label, &robertson, rtol, min_seconds);
             let v = |analytic_jacobian| {
                 move || VanDerPol {
                     mu: 1000.0,
                     analytic_jacobian,
                 }
             };
-            measure(v(jac), Method::Rodas4, label, &vdp, rtol, min_seconds);
+            measure(v(jac), method, label, &vdp, rtol, min_seconds);
             let h = |analytic_jacobian| move || Hires { analytic_jacobian };
-            measure(h(jac), Method::Rodas4, label, &hires, rtol, min_seconds);
+            measure(h(jac), method, label, &hires, rtol, min_seconds);
         }
         // The explicit peer, on the one problem it can finish (HIRES is only mildly stiff).
         let h = || Hires {

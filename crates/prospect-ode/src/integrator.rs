@@ -118,7 +118,17 @@ impl<S: OdeSystem> Integrator<S> {
             });
         }
         options.tolerances.check(n).map_err(OdeError::invalid)?;
-        let stepper = method.stepper(&system)?;
+        let rtol = (0..n)
+            .map(|i| options.tolerances.rtol.get(i))
+            .fold(f64::INFINITY, f64::min);
+        let stepper = method.stepper(
+            &system,
+            if rtol.is_finite() && rtol > 0.0 {
+                rtol
+            } else {
+                1e-6
+            },
+        )?;
         let error_order = stepper.error_order().filter(|_| options.adaptive);
         let (controller, h) = match (error_order, options.dt) {
             (Some(q), _) => (Some(PiController::new(q)), options.h0.unwrap_or(0.0)),
@@ -363,12 +373,14 @@ impl<S: OdeSystem> Integrator<S> {
     }
 
     fn step_once(&mut self, t_limit: Option<f64>, steps: &mut usize) -> Result<(), OdeError> {
-        self.ensure_derivative();
-        if let Some(i) = first_non_finite(&self.f) {
-            return Err(OdeError::NonFiniteState {
-                t: self.t,
-                component: i,
-            });
+        if self.stepper.needs_derivative() || self.h == 0.0 {
+            self.ensure_derivative();
+            if let Some(i) = first_non_finite(&self.f) {
+                return Err(OdeError::NonFiniteState {
+                    t: self.t,
+                    component: i,
+                });
+            }
         }
         if self.h == 0.0 {
             self.h = self.initial_step(t_limit);
@@ -415,6 +427,12 @@ impl<S: OdeSystem> Integrator<S> {
                 &mut self.stats,
             )?;
             *steps += 1;
+            if let Some(taken) = attempt.h_taken
+                && taken < h
+            {
+                h = taken;
+                lands = false;
+            }
             let non_finite = first_non_finite(&self.y_new);
             let error = match (attempt.error_norm, &mut self.controller) {
                 (Some(err), Some(controller)) => {
@@ -463,11 +481,13 @@ impl<S: OdeSystem> Integrator<S> {
                 _ => self.t + h,
             };
             self.stats.accepted_steps += 1;
-            self.stepper.invalidate();
+            self.stepper.after_accept();
             if self.system.on_step_accepted(t_start, self.t, &self.y) {
                 self.f_current = false;
             }
-            if let (Some(err), Some(controller)) = (error, &mut self.controller) {
+            if let Some(next) = attempt.next_h {
+                self.h = next;
+            } else if let (Some(err), Some(controller)) = (error, &mut self.controller) {
                 let proposed = h * controller.accept(err);
                 self.h = if lands && h < self.h {
                     proposed.max(self.h)
@@ -484,5 +504,9 @@ impl<S: OdeSystem> Integrator<S> {
 /// pass (`v · 0` is NaN exactly for non-finite `v`); the index is searched only on failure.
 fn first_non_finite(v: &[f64]) -> Option<usize> {
     let probe: f64 = v.iter().fold(0.0, |acc, x| acc + x * 0.0);
-    if probe == 0.0 { None } else { v.iter().position(|x| !x.is_finite()) }
+    if probe == 0.0 {
+        None
+    } else {
+        v.iter().position(|x| !x.is_finite())
+    }
 }

@@ -1,6 +1,6 @@
 //! The methods a user can pick, by name.
 
-use crate::stepper::{ExplicitRk, ExponentialEuler, Rosenbrock, Stepper};
+use crate::stepper::{Bdf, ExplicitRk, ExponentialEuler, Rosenbrock, Stepper};
 use crate::tableau::{BS3, DOPRI5, EULER, RK4, RODAS4};
 use crate::{OdeError, OdeSystem};
 use std::fmt;
@@ -21,17 +21,21 @@ pub enum Method {
     Dopri5,
     /// RODAS4, adaptive, L-stable Rosenbrock method for stiff systems, with dense output.
     Rodas4,
+    /// Variable-order NDF/BDF (orders 1–5), adaptive, for stiff systems; Newton iterations
+    /// with a Jacobian kept across steps; dense output.
+    Bdf,
 }
 
 impl Method {
     /// Every method, in the order of the documentation.
-    pub const ALL: [Method; 6] = [
+    pub const ALL: [Method; 7] = [
         Method::Euler,
         Method::Rk4,
         Method::ExponentialEuler,
         Method::Bs3,
         Method::Dopri5,
         Method::Rodas4,
+        Method::Bdf,
     ];
 
     /// The name used in model files and on the command line.
@@ -43,6 +47,7 @@ impl Method {
             Method::Bs3 => "bs3",
             Method::Dopri5 => "dopri5",
             Method::Rodas4 => "rodas4",
+            Method::Bdf => "bdf",
         }
     }
 
@@ -53,13 +58,14 @@ impl Method {
 
     /// Whether the method is implicit in the stiff sense (stable on stiff systems).
     pub fn is_stiff(self) -> bool {
-        matches!(self, Method::Rodas4)
+        matches!(self, Method::Rodas4 | Method::Bdf)
     }
 
     /// Builds the stepper for a system.
     pub fn stepper<S: OdeSystem + ?Sized>(
         self,
         system: &S,
+        rtol: f64,
     ) -> Result<Box<dyn Stepper<S>>, OdeError> {
         let n = system.dim();
         Ok(match self {
@@ -69,6 +75,7 @@ impl Method {
             Method::Dopri5 => Box::new(ExplicitRk::new(&DOPRI5, n)),
             Method::ExponentialEuler => Box::new(ExponentialEuler::new(system)?),
             Method::Rodas4 => Box::new(Rosenbrock::new(&RODAS4, n)),
+            Method::Bdf => Box::new(Bdf::new(n, rtol)),
         })
     }
 }

@@ -53,57 +53,57 @@ fn robertson_options(rtol: f64) -> Options {
     }
 }
 
+/// The two stiff methods.
+const STIFF: [Method; 2] = [Method::Rodas4, Method::Bdf];
+
 #[test]
 fn robertson_at_t40_matches_the_published_solution() {
-    for analytic_jacobian in [true, false] {
-        let sys = Robertson { analytic_jacobian };
-        let mut ode = Integrator::new(
-            sys,
-            Method::Rodas4,
-            0.0,
-            &Robertson::Y0,
-            robertson_options(1e-7),
-        )
-        .unwrap();
-        ode.advance_to(40.0).unwrap();
-        let err = max_relative_error(ode.state(), &ROBERTSON_T40, 0.0);
-        assert!(
-            err <= 1e-5,
-            "analytic J {analytic_jacobian}: relative error {err:e}"
-        );
-        // The fixture agrees with the published values too (checks the fixture).
-        let (_, states) = reference("robertson");
-        assert!(max_relative_error(&states[2], &ROBERTSON_T40, 0.0) < 1e-10);
+    for method in STIFF {
+        for analytic_jacobian in [true, false] {
+            let sys = Robertson { analytic_jacobian };
+            let mut ode =
+                Integrator::new(sys, method, 0.0, &Robertson::Y0, robertson_options(1e-7)).unwrap();
+            ode.advance_to(40.0).unwrap();
+            let err = max_relative_error(ode.state(), &ROBERTSON_T40, 0.0);
+            assert!(
+                err <= 1e-5,
+                "{method}, analytic J {analytic_jacobian}: relative error {err:e}"
+            );
+        }
     }
+    // The fixture agrees with the published values too (checks the fixture).
+    let (_, states) = reference("robertson");
+    assert!(max_relative_error(&states[2], &ROBERTSON_T40, 0.0) < 1e-10);
 }
 
 #[test]
 fn robertson_to_1e11_conserves_mass() {
-    let mut ode = Integrator::new(
-        Robertson {
+    for method in STIFF {
+        let sys = Robertson {
             analytic_jacobian: true,
-        },
-        Method::Rodas4,
-        0.0,
-        &Robertson::Y0,
-        robertson_options(1e-7),
-    )
-    .unwrap();
-    let mut t = 1e-6;
-    while t <= 1e11 {
-        ode.advance_to(t).unwrap();
-        let mass: f64 = ode.state().iter().sum();
-        assert!((mass - 1.0).abs() <= 1e-9, "t = {t}: mass {mass}");
+        };
+        let mut ode =
+            Integrator::new(sys, method, 0.0, &Robertson::Y0, robertson_options(1e-7)).unwrap();
+        let mut t = 1e-6;
+        while t <= 1e11 {
+            ode.advance_to(t).unwrap();
+            let mass: f64 = ode.state().iter().sum();
+            assert!((mass - 1.0).abs() <= 1e-9, "{method} t = {t}: mass {mass}");
+            assert!(
+                ode.state().iter().all(|v| *v > -1e-12),
+                "{method} t = {t}: {:?}",
+                ode.state()
+            );
+            t *= 10.0;
+        }
+        // Asymptotically everything ends up in y3.
+        assert!(ode.state()[2] > 0.9999, "{method}: {:?}", ode.state());
         assert!(
-            ode.state().iter().all(|v| *v > -1e-12),
-            "t = {t}: {:?}",
-            ode.state()
+            ode.stats().accepted_steps < 3000,
+            "{method}: {:?}",
+            ode.stats()
         );
-        t *= 10.0;
     }
-    // Asymptotically everything ends up in y3.
-    assert!(ode.state()[2] > 0.9999, "{:?}", ode.state());
-    assert!(ode.stats().accepted_steps < 2000, "{:?}", ode.stats());
 }
 
 #[test]
@@ -127,14 +127,19 @@ fn rodas4_takes_ten_times_fewer_steps_than_dopri5_on_robertson() {
 #[test]
 fn van_der_pol_mu_1000_matches_the_reference_at_rtol_level() {
     let (times, states) = reference("vdp1000");
-    for rtol in [1e-6, 1e-8] {
+    for (method, rtol) in [
+        (Method::Rodas4, 1e-6),
+        (Method::Rodas4, 1e-8),
+        (Method::Bdf, 1e-6),
+        (Method::Bdf, 1e-8),
+    ] {
         let sys = VanDerPol {
             mu: 1000.0,
             analytic_jacobian: true,
         };
         let mut ode = Integrator::new(
             sys,
-            Method::Rodas4,
+            method,
             0.0,
             &VanDerPol::Y0,
             Options::adaptive(rtol, rtol),
@@ -144,7 +149,13 @@ fn van_der_pol_mu_1000_matches_the_reference_at_rtol_level() {
         for ((t, g), w) in times.iter().zip(&got).zip(&states) {
             // y2 is O(1e-3) on the slow branch and O(1e3) in the jumps: an absolute floor of 1.
             let err = max_relative_error(g, w, 1.0);
-            assert!(err <= 100.0 * rtol, "rtol {rtol:e}, t = {t}: error {err:e}");
+            // Global errors grow through the jumps; multistep methods more so (SciPy's BDF
+            // ends 750 × rtol off at rtol 1e-8, docs/benchmarks.md).
+            let factor = if method == Method::Bdf { 500.0 } else { 100.0 };
+            assert!(
+                err <= factor * rtol,
+                "{method} rtol {rtol:e}, t = {t}: error {err:e}"
+            );
         }
     }
 }
@@ -152,16 +163,22 @@ fn van_der_pol_mu_1000_matches_the_reference_at_rtol_level() {
 #[test]
 fn hires_matches_the_reference_at_rtol_level() {
     let (times, states) = reference("hires");
-    for (rtol, analytic_jacobian) in [(1e-6, true), (1e-8, true), (1e-8, false)] {
+    for (method, rtol, analytic_jacobian) in [
+        (Method::Rodas4, 1e-6, true),
+        (Method::Rodas4, 1e-8, true),
+        (Method::Rodas4, 1e-8, false),
+        (Method::Bdf, 1e-6, true),
+        (Method::Bdf, 1e-8, false),
+    ] {
         let sys = Hires { analytic_jacobian };
         let options = Options::adaptive(rtol, 1e-4 * rtol);
-        let mut ode = Integrator::new(sys, Method::Rodas4, 0.0, &Hires::Y0, options).unwrap();
+        let mut ode = Integrator::new(sys, method, 0.0, &Hires::Y0, options).unwrap();
         let got = ode.save_at(&times).unwrap();
         for ((t, g), w) in times.iter().zip(&got).zip(&states) {
             let err = max_relative_error(g, w, 1e-4);
             assert!(
                 err <= 10.0 * rtol,
-                "rtol {rtol:e} J {analytic_jacobian} t={t}: {err:e}"
+                "{method} rtol {rtol:e} J {analytic_jacobian} t={t}: {err:e}"
             );
         }
     }

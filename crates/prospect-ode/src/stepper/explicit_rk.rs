@@ -102,10 +102,7 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for ExplicitRk {
             }
             req.tolerances.error_norm(&self.error, y0, y1)
         });
-        Ok(Attempt {
-            error_norm,
-            f1_valid: tab.fsal,
-        })
+        Ok(Attempt::controlled(error_norm, tab.fsal))
     }
 
     fn dense(&self, theta: f64, h: f64, y0: &[f64], y1: &[f64], out: &mut [f64]) -> bool {

@@ -61,9 +61,6 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for ExponentialEuler {
             let nonlinear = req.f0[i] - l * req.y0[i];
             y1[i] = (h * l).exp() * req.y0[i] + h * phi1(h * l) * nonlinear;
         }
-        Ok(Attempt {
-            error_norm: None,
-            f1_valid: false,
-        })
+        Ok(Attempt::controlled(None, false))
     }
 }

@@ -1,10 +1,12 @@
 //! Steppers: one attempted step of one method. A stepper knows nothing of step-size control,
 //! tolerances beyond computing its error norm, or when to stop; [`crate::Integrator`] does that.
 
+mod bdf;
 mod explicit_rk;
 mod exponential_euler;
 mod rosenbrock;
 
+pub use bdf::Bdf;
 pub use explicit_rk::ExplicitRk;
 pub use exponential_euler::ExponentialEuler;
 pub use rosenbrock::Rosenbrock;
@@ -19,6 +21,23 @@ pub struct Attempt {
     pub error_norm: Option<f64>,
     /// Whether the stepper wrote `f(t + h, y1)` into `f1` (first-same-as-last methods).
     pub f1_valid: bool,
+    /// The step actually taken, for steppers that choose their own step (BDF); `None` means
+    /// the requested `h`.
+    pub h_taken: Option<f64>,
+    /// The stepper's own proposal for the next step (BDF); `None` lets the controller decide.
+    pub next_h: Option<f64>,
+}
+
+impl Attempt {
+    /// An attempt of the requested size whose acceptance the controller decides.
+    pub fn controlled(error_norm: Option<f64>, f1_valid: bool) -> Self {
+        Attempt {
+            error_norm,
+            f1_valid,
+            h_taken: None,
+            next_h: None,
+        }
+    }
 }
 
 /// Inputs of one attempted step from `(t, y0)` of size `h`.
@@ -59,6 +78,16 @@ pub trait Stepper<S: OdeSystem + ?Sized> {
     fn dense(&self, _theta: f64, _h: f64, _y0: &[f64], _y1: &[f64], _out: &mut [f64]) -> bool {
         false
     }
-    /// The state or the system changed outside a step: drop anything cached (Jacobians).
+    /// The state or the system changed outside a step: drop anything cached (Jacobians,
+    /// multistep history).
     fn invalidate(&mut self) {}
+    /// Whether the next attempt reads `f(t, y0)` (multistep methods with a history do not, so
+    /// the integrator need not evaluate it).
+    fn needs_derivative(&self) -> bool {
+        true
+    }
+    /// A step was accepted: drop what belonged to its start point (by default, everything).
+    fn after_accept(&mut self) {
+        self.invalidate();
+    }
 }

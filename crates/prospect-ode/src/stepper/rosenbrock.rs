@@ -138,10 +138,7 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Rosenbrock {
             }
         }
         let error_norm = req.tolerances.error_norm(&self.error, y0, y1);
-        Ok(Attempt {
-            error_norm: Some(error_norm),
-            f1_valid: false,
-        })
+        Ok(Attempt::controlled(Some(error_norm), false))
     }
 
     fn dense(&self, theta: f64, _h: f64, y0: &[f64], y1: &[f64], out: &mut [f64]) -> bool {
