@@ -10,6 +10,11 @@ pub enum LoopTreatment {
     /// The reference code's one-step-delayed scheme: `ŭ = u + τ u̇` with `u̇` from the previous
     /// accepted step, so signals move one layer per step. Exact only as `dt → 0`.
     Vanilla,
+    /// The reference code's `VANILLA` variant read literally: every layer is updated from the
+    /// previous step's rates and errors at once (drives `W r^prev + b`, ŭ = drive + e^prev),
+    /// new errors `e = φ'(ŭ) ⊙ Wᵀ (ŭ_{l+1} − drive_{l+1})`, `e_L = β (y − ŭ_L)`, and the weights
+    /// learn from the new errors and rates. Signals move one layer per step both ways.
+    Jacobi,
     /// Solve the loop at every right-hand-side evaluation by fixed-point iteration on the
     /// dendritic errors (a few sweeps for small β): the look-ahead voltages are exactly
     /// `ŭ_l = W_l r_{l−1} + b_l + e_l` at every instant, for any integrator.

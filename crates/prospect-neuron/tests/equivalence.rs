@@ -146,20 +146,28 @@ fn treatments_agree_at_steady_state() {
             .map(|k| (net.breve(k).to_vec(), net.error(k).to_vec()))
             .collect::<Vec<_>>()
     };
-    let mut vanilla = Network::new(config(LoopTreatment::Vanilla, 0.05), BATCH, 3).unwrap();
-    vanilla.set_input(&x);
-    vanilla.set_target(&y);
-    let y0 = vec![0.0; vanilla.dim()];
-    let mut ode = Integrator::new(vanilla, Method::Euler, 0.0, &y0, Options::fixed(0.1)).unwrap();
-    ode.advance_to(30.0).unwrap();
-    ode.derivative();
-    for (k, (breve, error)) in exact.iter().enumerate() {
-        let net = ode.system();
-        for (a, b) in net.breve(k).iter().zip(breve) {
-            assert!((a - b).abs() < 1e-9, "layer {k}: ŭ {a} vs {b}");
-        }
-        for (a, b) in net.error(k).iter().zip(error) {
-            assert!((a - b).abs() < 1e-9, "layer {k}: e {a} vs {b}");
+    for treatment in [LoopTreatment::Vanilla, LoopTreatment::Jacobi] {
+        let mut net = Network::new(config(treatment, 0.05), BATCH, 3).unwrap();
+        net.set_input(&x);
+        net.set_target(&y);
+        let y0 = vec![0.0; net.dim()];
+        let mut ode = Integrator::new(net, Method::Euler, 0.0, &y0, Options::fixed(0.1)).unwrap();
+        ode.advance_to(30.0).unwrap();
+        ode.derivative();
+        for (k, (breve, error)) in exact.iter().enumerate() {
+            let net = ode.system();
+            for (a, b) in net.breve(k).iter().zip(breve) {
+                assert!(
+                    (a - b).abs() < 1e-9,
+                    "{treatment:?} layer {k}: ŭ {a} vs {b}"
+                );
+            }
+            for (a, b) in net.error(k).iter().zip(error) {
+                assert!(
+                    (a - b).abs() < 1e-9,
+                    "{treatment:?} layer {k}: e {a} vs {b}"
+                );
+            }
         }
     }
 

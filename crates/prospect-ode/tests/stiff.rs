@@ -302,6 +302,23 @@ fn failures_are_typed_and_say_where() {
         }
         other => panic!("expected a step-size or non-finite failure, got {other:?}"),
     }
+    // The implicit multistep method fails with a typed error near the singularity too.
+    let mut bdf = Integrator::new(
+        BlowUp,
+        Method::Bdf,
+        0.0,
+        &[1.0],
+        Options::adaptive(1e-6, 1e-6),
+    )
+    .unwrap();
+    match bdf.advance_to(2.0) {
+        Err(OdeError::StepSizeTooSmall { t, .. })
+        | Err(OdeError::NonFiniteState { t, .. })
+        | Err(OdeError::NewtonDivergence { t, .. }) => {
+            assert!((t - 1.0).abs() < 1e-2, "bdf stopped at t = {t}")
+        }
+        other => panic!("expected a typed failure from bdf, got {other:?}"),
+    }
     let mut fixed =
         Integrator::new(BlowUp, Method::Euler, 0.0, &[1.0], Options::fixed(0.25)).unwrap();
     assert!(matches!(

@@ -39,10 +39,10 @@ impl Model {
         }
         net.tau = m.network.tau.expand(layers);
         net.lookahead = m.network.lookahead;
-        net.loop_treatment = if m.network.loop_treatment == "exact" {
-            LoopTreatment::Exact
-        } else {
-            LoopTreatment::Vanilla
+        net.loop_treatment = match m.network.loop_treatment.as_str() {
+            "exact" => LoopTreatment::Exact,
+            "jacobi" => LoopTreatment::Jacobi,
+            _ => LoopTreatment::Vanilla,
         };
         net.init = match &m.network.init_std {
             Some(std) => WeightInit::Normal {

@@ -65,11 +65,11 @@ pub fn validate(m: &ModelFile) -> Check {
         }
     }
     per_layer("network.tau", &net.tau, layers, true)?;
-    if !["vanilla", "exact"].contains(&net.loop_treatment.as_str()) {
+    if !["vanilla", "jacobi", "exact"].contains(&net.loop_treatment.as_str()) {
         return fail(
             "network.loop",
             format!(
-                "{:?}: expected \"vanilla\" or \"exact\"",
+                "{:?}: expected \"vanilla\", \"jacobi\" or \"exact\"",
                 net.loop_treatment
             ),
         );

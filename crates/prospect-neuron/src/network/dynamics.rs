@@ -251,6 +251,64 @@ impl Network {
         }
     }
 
+    /// The reference code's vanilla variant read literally ([`crate::LoopTreatment::Jacobi`]):
+    /// drives from the previous step's rates, ŭ = drive + e^prev, then the new errors from this
+    /// step's ŭ (stored in `mismatch`, the learning signal and the next step's e^prev).
+    pub(super) fn jacobi_sweep(&mut self) {
+        let l = self.layers();
+        let top = l - 1;
+        let beta = self.effective_beta();
+        for k in 0..l {
+            let pre = if k == 0 {
+                &self.input
+            } else {
+                &self.memory[k - 1].rate
+            };
+            let layer = &mut self.work[k];
+            drive_into(
+                &self.weights[k],
+                &self.biases[k],
+                pre,
+                self.batch,
+                &mut layer.drive,
+            );
+            layer.error.copy_from_slice(&self.memory[k].mismatch);
+            finish(
+                self.config.activations[k],
+                &layer.drive,
+                &layer.error,
+                &mut layer.breve,
+                &mut layer.rate,
+                Some(&mut layer.slope),
+            );
+        }
+        {
+            let layer = &mut self.work[top];
+            nudge(
+                self.config.target,
+                beta,
+                &self.target,
+                &layer.breve,
+                &layer.rate,
+                &layer.slope,
+                &mut layer.mismatch,
+            );
+        }
+        for k in (0..top).rev() {
+            // ŭ_{k+1} − drive_{k+1} is the error that entered layer k+1 this step.
+            let (lower, upper) = self.work.split_at_mut(k + 1);
+            let layer = &mut lower[k];
+            backpropagate(
+                &self.weights[k + 1],
+                &upper[0].error,
+                &layer.slope,
+                self.batch,
+                &mut self.back,
+                &mut layer.mismatch,
+            );
+        }
+    }
+
     /// The exact treatment: fixed-point sweeps on the dendritic errors until
     /// `ŭ_l = W_l φ(ŭ_{l−1}) + b_l + e_l` holds with `e` consistent with ŭ. Returns `false`
     /// when the sweeps do not converge.

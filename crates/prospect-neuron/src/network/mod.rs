@@ -290,10 +290,11 @@ impl Network {
     }
 }
 
-/// The local learning signal `ŭ − W r − b` of a layer's buffers: the dendritic error with
-/// look-ahead, the separately computed mismatch without (where it carries the lag `−τ u̇`).
-fn learning_signal(lookahead: bool, layer: &LayerBuffers) -> &[f64] {
-    if lookahead {
+/// The local learning signal of a layer's buffers: the dendritic error with look-ahead (the
+/// new error for the Jacobi scheme, kept in `mismatch`), the separately computed mismatch
+/// `u − W r − b` without look-ahead (where it carries the lag `−τ u̇`).
+fn learning_signal<'a>(config: &NetworkConfig, layer: &'a LayerBuffers) -> &'a [f64] {
+    if config.lookahead && config.loop_treatment != crate::LoopTreatment::Jacobi {
         &layer.error
     } else {
         &layer.mismatch

@@ -21,6 +21,10 @@ impl OdeSystem for Network {
                 self.vanilla_sweep();
                 true
             }
+            (true, LoopTreatment::Jacobi) => {
+                self.jacobi_sweep();
+                true
+            }
             (false, _) => {
                 self.no_lookahead_pass(y);
                 true
@@ -87,7 +91,7 @@ impl OdeSystem for Network {
                     };
                     let signal = LayerSignal {
                         projection: k,
-                        post: learning_signal(self.config.lookahead, &self.at_start[k]),
+                        post: learning_signal(&self.config, &self.at_start[k]),
                         pre,
                         n_post: self.config.sizes[k + 1],
                         n_pre: self.config.sizes[k],
@@ -100,7 +104,12 @@ impl OdeSystem for Network {
                 self.stats.plasticity_updates += 1;
                 changed = true;
             }
-            if self.config.lookahead && self.config.loop_treatment == LoopTreatment::Vanilla {
+            if self.config.lookahead
+                && matches!(
+                    self.config.loop_treatment,
+                    LoopTreatment::Vanilla | LoopTreatment::Jacobi
+                )
+            {
                 std::mem::swap(&mut self.memory, &mut self.at_start);
                 if self.latest == Latest::AtStart {
                     self.latest = Latest::Memory;
