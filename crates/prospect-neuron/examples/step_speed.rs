@@ -51,6 +51,7 @@ fn run(sizes: &[usize], batch: usize, treatment: Option<LoopTreatment>, min_seco
     let treatment = match treatment {
         Some(LoopTreatment::Vanilla) => "vanilla",
         Some(LoopTreatment::Exact) => "exact",
+        Some(LoopTreatment::Jacobi) => "jacobi",
         None => "no-lookahead",
     };
     println!(
