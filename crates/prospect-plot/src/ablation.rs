@@ -103,7 +103,7 @@ impl Figure for Ablation<'_> {
                     PathElement::new(vec![(x, y), (x + 20, y)], colour(i).stroke_width(2))
                 });
         }
-        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        draw_legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
 
         // Final values per group: mean ± sd as a point with an error bar.
         let finals: Vec<(f64, f64)> = self.groups.iter().map(|g| final_values(&g.runs)).collect();
@@ -116,10 +116,21 @@ impl Figure for Ablation<'_> {
             .y_label_area_size(60)
             .build_cartesian_2d((0..n).into_segmented(), fy.0..fy.1)
             .map_err(msg)?;
-        let labels: Vec<String> = self.groups.iter().map(|g| g.label.clone()).collect();
+        // Tick labels: the value only ("key = value" → "value"); the key is the axis name.
+        let labels: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| g.label.rsplit(" = ").next().unwrap_or(&g.label).to_string())
+            .collect();
+        let axis = self.groups[0]
+            .label
+            .split(" = ")
+            .next()
+            .unwrap_or("group")
+            .to_string();
         bars.configure_mesh()
             .disable_x_mesh()
-            .x_desc("group")
+            .x_desc(axis)
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
