@@ -22,7 +22,7 @@ fn run(sizes: &[usize], batch: usize, treatment: Option<LoopTreatment>, min_seco
     cfg.loop_treatment = treatment.unwrap_or(LoopTreatment::Vanilla);
     cfg.init = WeightInit::Normal { std: vec![0.1; l] };
     let mut net = Network::new(cfg, batch, 1).unwrap();
-    net.set_rule(Box::new(LocalErrorRule { eta: vec![0.01; l] }));
+    net.set_rule(Box::new(LocalErrorRule::new(vec![0.01; l])));
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
     let patterns: Vec<(Vec<f64>, Vec<f64>)> = (0..8)
         .map(|_| {

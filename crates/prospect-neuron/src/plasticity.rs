@@ -47,6 +47,18 @@ pub trait PlasticityRule: Send {
 pub struct LocalErrorRule {
     /// Learning rate per projection (1 / time unit).
     pub eta: Vec<f64>,
+    /// Whether biases learn too (with the same rate).
+    pub learn_biases: bool,
+}
+
+impl LocalErrorRule {
+    /// The rule with rates `eta` for weights and biases.
+    pub fn new(eta: Vec<f64>) -> Self {
+        LocalErrorRule {
+            eta,
+            learn_biases: true,
+        }
+    }
 }
 
 impl PlasticityRule for LocalErrorRule {
@@ -62,6 +74,9 @@ impl PlasticityRule for LocalErrorRule {
         let post = MatRef::new(s.post, s.n_post, s.batch);
         let pre = MatRef::new(s.pre, s.n_pre, s.batch);
         gemm(rate, post, pre.t(), 1.0, weights.as_mut_slice());
+        if !self.learn_biases {
+            return;
+        }
         let bias = bias.as_mut_slice();
         for col in s.post.chunks_exact(s.n_post) {
             for (bi, p) in bias.iter_mut().zip(col) {

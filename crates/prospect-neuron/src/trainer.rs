@@ -30,6 +30,8 @@ pub struct TrainingConfig {
     pub reset_between_patterns: bool,
     /// Learning rate per projection (1 / time unit).
     pub eta: Vec<f64>,
+    /// Whether biases learn (with the weights' rate).
+    pub learn_biases: bool,
     /// Integration method.
     pub method: Method,
     /// Step of fixed-step methods (time units).
@@ -53,6 +55,7 @@ impl TrainingConfig {
             shuffle: true,
             reset_between_patterns: false,
             eta,
+            learn_biases: true,
             method: Method::Euler,
             dt: 0.1,
             rtol: 1e-6,
@@ -158,6 +161,7 @@ impl Trainer {
         let mut net = Network::new(network, config.batch, config.seed)?;
         net.set_rule(Box::new(LocalErrorRule {
             eta: config.eta.clone(),
+            learn_biases: config.learn_biases,
         }));
         let options = if config.method.is_fixed_step() {
             Options::fixed(config.dt)

@@ -233,7 +233,7 @@ fn one_presentation_is_one_backprop_step() {
     let (beta, eta, t) = (1e-3, 0.5, 1.0);
     for method in [Method::Euler, Method::ExponentialEuler, Method::Dopri5] {
         let mut net = Network::new(config(LoopTreatment::Exact, beta), BATCH, 11).unwrap();
-        net.set_rule(Box::new(LocalErrorRule { eta: vec![eta; 3] }));
+        net.set_rule(Box::new(LocalErrorRule::new(vec![eta; 3])));
         net.set_input(&x);
         net.set_target(&y);
         let grads = backprop_by_hand(&net, &x, &y);

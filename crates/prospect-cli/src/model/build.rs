@@ -68,6 +68,7 @@ impl Model {
         training.presentation_time = t;
         training.batch = m.training.batch as usize;
         training.seed = m.training.seed;
+        training.learn_biases = m.plasticity.learn_biases;
         training.shuffle = m.training.shuffle;
         training.reset_between_patterns = m.training.reset_between_patterns;
         training.evaluate_every = m.training.evaluate_every as usize;

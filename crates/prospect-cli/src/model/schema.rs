@@ -84,6 +84,9 @@ pub struct Plasticity {
     pub eta: Option<PerLayer>,
     /// Learning rate per presentation η·T (dimensionless); η = this / presentation_time.
     pub eta_per_presentation: Option<PerLayer>,
+    /// Whether biases learn (with η). Default true.
+    #[serde(default = "yes")]
+    pub learn_biases: bool,
 }
 
 impl Default for Plasticity {
@@ -93,6 +96,7 @@ impl Default for Plasticity {
             target: default_target(),
             eta: None,
             eta_per_presentation: None,
+            learn_biases: true,
         }
     }
 }
