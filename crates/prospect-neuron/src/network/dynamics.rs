@@ -5,6 +5,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::Network;
+use super::buffers::LayerBuffers;
 use crate::linalg::{MatRef, gemm};
 use crate::{Activation, TargetKind};
 
@@ -30,32 +31,19 @@ fn drive_into(w: &DMatrix<f64>, b: &DVector<f64>, pre: &[f64], batch: usize, out
     );
 }
 
-/// `ŭ = A + e`, `r = φ(ŭ)` and (if `slope` is given) `φ'(ŭ)` in one pass.
-fn finish(
-    act: Activation,
-    drive: &[f64],
-    error: &[f64],
-    breve: &mut [f64],
-    rate: &mut [f64],
-    slope: Option<&mut [f64]>,
-) {
+/// `r = φ(ŭ)` and (if `slopes`) `φ'(ŭ)` of a layer, from its `breve`, in one pass.
+fn activate(act: Activation, layer: &mut LayerBuffers, slopes: bool) {
+    let (breve, rate, slope) = (&layer.breve, &mut layer.rate, &mut layer.slope);
     macro_rules! kernel {
         ($value:expr, $deriv:expr) => {
-            match slope {
-                Some(slope) => {
-                    for i in 0..breve.len() {
-                        let v = drive[i] + error[i];
-                        breve[i] = v;
-                        rate[i] = $value(v);
-                        slope[i] = $deriv(v);
-                    }
+            if slopes {
+                for i in 0..breve.len() {
+                    rate[i] = $value(breve[i]);
+                    slope[i] = $deriv(breve[i]);
                 }
-                None => {
-                    for i in 0..breve.len() {
-                        let v = drive[i] + error[i];
-                        breve[i] = v;
-                        rate[i] = $value(v);
-                    }
+            } else {
+                for i in 0..breve.len() {
+                    rate[i] = $value(breve[i]);
                 }
             }
         };
@@ -76,6 +64,14 @@ fn finish(
         Activation::Linear => kernel!(|x: f64| x, |_x: f64| 1.0),
         other => kernel!(|x| other.value(x), |x| other.derivative(x)),
     }
+}
+
+/// `ŭ = A + e`, then `r = φ(ŭ)` and (if `slopes`) `φ'(ŭ)` of a layer.
+fn finish(act: Activation, layer: &mut LayerBuffers, slopes: bool) {
+    for ((v, a), e) in layer.breve.iter_mut().zip(&layer.drive).zip(&layer.error) {
+        *v = a + e;
+    }
+    activate(act, layer, slopes);
 }
 
 /// `out = s ⊙ (Wᵀ m)` with `W`: `n_up × n_k`, `m`: `n_up × B`; `back` is scratch.
@@ -153,20 +149,12 @@ impl Network {
     /// learning signal `u − W r − b` then carries the lag `−τ u̇`.
     pub(super) fn no_lookahead_pass(&mut self, y: &[f64]) {
         let l = self.layers();
-        // `next_error` is only written by the exact treatment, so here it is all zeros.
-        let zeros = &self.next_error;
         for k in 0..l {
-            let u = &y[self.offsets[k]..self.offsets[k + 1]];
             let layer = &mut self.work[k];
-            let n = layer.breve.len();
-            finish(
-                self.config.activations[k],
-                u,
-                &zeros[..n],
-                &mut layer.breve,
-                &mut layer.rate,
-                Some(&mut layer.slope),
-            );
+            layer
+                .breve
+                .copy_from_slice(&y[self.offsets[k]..self.offsets[k + 1]]);
+            activate(self.config.activations[k], layer, true);
         }
         for k in 0..l {
             self.compute_drive(k);
@@ -240,14 +228,7 @@ impl Network {
         for k in 0..l {
             self.compute_drive(k);
             let layer = &mut self.work[k];
-            finish(
-                self.config.activations[k],
-                &layer.drive,
-                &layer.error,
-                &mut layer.breve,
-                &mut layer.rate,
-                Some(&mut layer.slope),
-            );
+            finish(self.config.activations[k], layer, true);
         }
     }
 
@@ -273,14 +254,7 @@ impl Network {
                 &mut layer.drive,
             );
             layer.error.copy_from_slice(&self.memory[k].mismatch);
-            finish(
-                self.config.activations[k],
-                &layer.drive,
-                &layer.error,
-                &mut layer.breve,
-                &mut layer.rate,
-                Some(&mut layer.slope),
-            );
+            finish(self.config.activations[k], layer, true);
         }
         {
             let layer = &mut self.work[top];
@@ -351,16 +325,7 @@ impl Network {
                     }
                 }
                 let act = self.config.activations[k];
-                let follow = sweep < SLOPE_SWEEPS || act.is_smooth();
-                let slope = follow.then_some(&mut layer.slope[..]);
-                finish(
-                    act,
-                    &layer.drive,
-                    &layer.error,
-                    &mut layer.breve,
-                    &mut layer.rate,
-                    slope,
-                );
+                finish(act, layer, sweep < SLOPE_SWEEPS || act.is_smooth());
             }
             if !nudged {
                 return true;
@@ -405,15 +370,7 @@ impl Network {
                 for k in 0..l {
                     let act = self.config.activations[k];
                     let layer = &mut self.work[k];
-                    let slope = act.is_smooth().then_some(&mut layer.slope[..]);
-                    finish(
-                        act,
-                        &layer.drive,
-                        &layer.error,
-                        &mut layer.breve,
-                        &mut layer.rate,
-                        slope,
-                    );
+                    finish(act, layer, act.is_smooth());
                 }
                 return true;
             }
