@@ -127,6 +127,28 @@ impl Network {
         if self.nudging { self.config.beta } else { 0.0 }
     }
 
+    /// For k = L−2 … 0: `to(k) = φ'(ŭ_k) ⊙ W_{k+1}ᵀ from(k+1)` on the working buffers.
+    fn backward_pass(
+        &mut self,
+        from: fn(&LayerBuffers) -> &[f64],
+        to: fn(&mut LayerBuffers) -> &mut [f64],
+    ) {
+        for k in (0..self.layers() - 1).rev() {
+            let (lower, upper) = self.work.split_at_mut(k + 1);
+            let layer = &mut lower[k];
+            let slope = std::mem::take(&mut layer.slope);
+            backpropagate(
+                &self.weights[k + 1],
+                from(&upper[0]),
+                &slope,
+                self.batch,
+                &mut self.back,
+                to(layer),
+            );
+            layer.slope = slope;
+        }
+    }
+
     /// `A_k = W_k r_{k−1} + b_k` from the working rates of layer `k − 1` (or the input).
     fn compute_drive(&mut self, k: usize) {
         let (lower, upper) = self.work.split_at_mut(k);
@@ -179,18 +201,7 @@ impl Network {
             &top.slope,
             &mut top.error,
         );
-        for k in (0..l - 1).rev() {
-            let (lower, upper) = self.work.split_at_mut(k + 1);
-            let layer = &mut lower[k];
-            backpropagate(
-                &self.weights[k + 1],
-                &upper[0].mismatch,
-                &layer.slope,
-                self.batch,
-                &mut self.back,
-                &mut layer.error,
-            );
-        }
+        self.backward_pass(|l| &l.mismatch, |l| &mut l.error);
     }
 
     /// The vanilla (one-step-delayed) treatment of the reference code: the forward pass is
@@ -268,19 +279,8 @@ impl Network {
                 &mut layer.mismatch,
             );
         }
-        for k in (0..top).rev() {
-            // ŭ_{k+1} − drive_{k+1} is the error that entered layer k+1 this step.
-            let (lower, upper) = self.work.split_at_mut(k + 1);
-            let layer = &mut lower[k];
-            backpropagate(
-                &self.weights[k + 1],
-                &upper[0].error,
-                &layer.slope,
-                self.batch,
-                &mut self.back,
-                &mut layer.mismatch,
-            );
-        }
+        // ŭ_{k+1} − drive_{k+1} is the error that entered layer k+1 this step.
+        self.backward_pass(|l| &l.error, |l| &mut l.mismatch);
     }
 
     /// The exact treatment: fixed-point sweeps on the dendritic errors until
