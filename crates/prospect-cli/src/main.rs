@@ -280,8 +280,7 @@ fn main() -> ExitCode {
             window,
         } => {
             if window.as_ref().is_some_and(|w| w.len() != 2) {
-                eprintln!("error: --window takes two times, t0,t1");
-                return ExitCode::from(2);
+                return bad_input("--window takes two times, t0,t1");
             }
             let req = PlotRequest {
                 input,

@@ -41,52 +41,29 @@ impl<'a> MatRef<'a> {
 /// (measured with callgrind: about half the instructions per step).
 const SMALL_GEMM: usize = 32 * 32 * 32;
 
-/// `C = α A B + β C` with plain loops (see [`SMALL_GEMM`]), in the order that keeps the inner
-/// loop contiguous: axpy form (`C[:, j] += α B[p, j] A[:, p]`) when A's columns are contiguous,
-/// dot form (`C[i, j] += α A[i, :] · B[:, j]`) when A is a transpose (rows contiguous).
-/// [`gemm`] uses it for tall, column-contiguous A only (e.g. the first layer's `W x` and its
-/// weight update): for short inner loops (a 3-unit output layer) loop overhead made it twice
-/// as expensive as `matrixmultiply` (callgrind), so those go to the blocked kernel.
+/// `C = α A B + β C` with plain loops (see [`SMALL_GEMM`]) for A with contiguous columns, in
+/// axpy form (`C[:, j] += α B[p, j] A[:, p]`), B with any strides. [`gemm`] uses it for tall A
+/// only (e.g. the first layer's `W x` and its weight update): for short inner loops (a 3-unit
+/// output layer) loop overhead made plain loops twice as expensive as `matrixmultiply`
+/// (callgrind), so those go to the blocked kernel.
 fn small_gemm(alpha: f64, a: MatRef<'_>, b: MatRef<'_>, beta: f64, c: &mut [f64]) {
     let (m, k) = (a.rows, a.cols);
-    let (ars, acs) = (a.row_stride as usize, a.col_stride as usize);
+    debug_assert_eq!(a.row_stride, 1, "columns of A must be contiguous");
+    let acs = a.col_stride as usize;
     let (brs, bcs) = (b.row_stride as usize, b.col_stride as usize);
     if beta == 0.0 {
         c.fill(0.0);
     } else if beta != 1.0 {
         c.iter_mut().for_each(|x| *x *= beta);
     }
-    if ars == 1 {
-        for (j, col) in c.chunks_exact_mut(m).enumerate() {
-            for p in 0..k {
-                let s = alpha * b.data[p * brs + j * bcs];
-                if s != 0.0 {
-                    let a_col = &a.data[p * acs..p * acs + m];
-                    for i in 0..m {
-                        col[i] += s * a_col[i];
-                    }
+    for (j, col) in c.chunks_exact_mut(m).enumerate() {
+        for p in 0..k {
+            let s = alpha * b.data[p * brs + j * bcs];
+            if s != 0.0 {
+                let a_col = &a.data[p * acs..p * acs + m];
+                for i in 0..m {
+                    col[i] += s * a_col[i];
                 }
-            }
-        }
-    } else if acs == 1 {
-        for (j, col) in c.chunks_exact_mut(m).enumerate() {
-            for (i, x) in col.iter_mut().enumerate() {
-                let a_row = &a.data[i * ars..i * ars + k];
-                let mut sum = 0.0;
-                for p in 0..k {
-                    sum += a_row[p] * b.data[p * brs + j * bcs];
-                }
-                *x += alpha * sum;
-            }
-        }
-    } else {
-        for (j, col) in c.chunks_exact_mut(m).enumerate() {
-            for (i, x) in col.iter_mut().enumerate() {
-                let mut sum = 0.0;
-                for p in 0..k {
-                    sum += a.data[i * ars + p * acs] * b.data[p * brs + j * bcs];
-                }
-                *x += alpha * sum;
             }
         }
     }
