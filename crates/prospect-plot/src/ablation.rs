@@ -15,8 +15,10 @@ use crate::{Curve, PlotError};
 pub struct AblationGroup {
     /// Legend label, e.g. `network.lookahead = true`.
     pub label: String,
-    /// One curve per seed.
+    /// One curve per seed (complete runs only).
     pub runs: Vec<Curve>,
+    /// Runs of this value left out of the mean (failed or interrupted); shown in the legend.
+    pub left_out: usize,
 }
 
 /// Mean and sample standard deviation per x over the runs that have that x.
@@ -98,7 +100,14 @@ impl Figure for Ablation<'_> {
                     colour(i).stroke_width(2),
                 ))
                 .map_err(msg)?
-                .label(format!("{} (n = {seeds})", g.label))
+                .label(if g.left_out == 0 {
+                    format!("{} (n = {seeds})", g.label)
+                } else {
+                    format!(
+                        "{} (n = {seeds}; {} left out, not complete)",
+                        g.label, g.left_out
+                    )
+                })
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], colour(i).stroke_width(2))
                 });

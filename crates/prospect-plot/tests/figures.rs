@@ -125,8 +125,9 @@ fn learning_curves_have_one_series_per_run() {
 
 #[test]
 fn ablation_groups_have_a_band_a_mean_line_and_a_final_bar() {
-    let group = |label: &str, level: f64| AblationGroup {
+    let group = |label: &str, level: f64, left_out: usize| AblationGroup {
         label: label.into(),
+        left_out,
         runs: (0..3)
             .map(|s| Curve {
                 label: format!("seed {s}"),
@@ -138,8 +139,8 @@ fn ablation_groups_have_a_band_a_mean_line_and_a_final_bar() {
             .collect(),
     };
     let groups = vec![
-        group("lookahead = true", 0.95),
-        group("lookahead = false", 0.33),
+        group("lookahead = true", 0.95, 0),
+        group("lookahead = false", 0.33, 2),
     ];
     let out = temp("ablation.svg");
     plot_ablation(&groups, "test_accuracy", "look-ahead ablation", &out).unwrap();
@@ -151,6 +152,11 @@ fn ablation_groups_have_a_band_a_mean_line_and_a_final_bar() {
         "one mean line and one legend sample per group"
     );
     assert!(svg.contains("lookahead = true (n = 3)") && svg.contains("final test_accuracy"));
+    // Runs left out of a mean (failed, interrupted) are counted in the legend.
+    assert!(
+        svg.contains("lookahead = false (n = 3; 2 left out, not complete)"),
+        "legend names the runs left out"
+    );
     let png = temp("ablation.png");
     plot_ablation(&groups, "test_accuracy", "look-ahead ablation", &png).unwrap();
     assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
