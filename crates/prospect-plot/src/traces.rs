@@ -92,17 +92,45 @@ impl Figure for Traces {
     }
 }
 
+/// The recorded time spans of sorted sample times, `[t0, t1] ∪ …`: a new span starts where
+/// the gap exceeds twice the smallest sampling interval (the recording paused between epochs
+/// or windows).
+fn spans(times: &[f64]) -> String {
+    let step = times
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for &t in times {
+        match out.last_mut() {
+            Some(last) if t - last.1 <= 2.0 * step => last.1 = t,
+            _ => out.push((t, t)),
+        }
+    }
+    // Sample times accumulate rounding (9.999999999999996); a micro-unit is finer than any dt.
+    let round = |t: f64| (t * 1e6).round() / 1e6;
+    out.iter()
+        .map(|(a, b)| format!("[{}, {}]", round(*a), round(*b)))
+        .collect::<Vec<_>>()
+        .join(" ∪ ")
+}
+
 /// Draws the chosen variables and units of a trace file; returns the number of lines drawn.
 pub fn plot_traces(file: &Path, what: &TracePlot, out: &Path) -> Result<usize, PlotError> {
     let reader = TraceReader::open(file)?;
     let available = reader.variables(&what.population)?;
     let mut lines = Vec::new();
     let mut unit = String::from("a.u.");
+    let mut recorded: Vec<f64> = Vec::new();
     for var in &what.variables {
         if !available.contains(var) {
             continue;
         }
         let series = reader.series(&what.population, var)?;
+        if recorded.is_empty() {
+            recorded = series.times.clone();
+        }
         if !series.unit.is_empty() {
             unit = series.unit.clone();
         }
@@ -134,6 +162,19 @@ pub fn plot_traces(file: &Path, what: &TracePlot, out: &Path) -> Result<usize, P
                 bold: var == "u_breve",
             });
         }
+    }
+    if lines.is_empty()
+        && let Some((a, b)) = what.window
+        && !recorded.is_empty()
+    {
+        return Err(PlotError::Empty {
+            reason: format!(
+                "{} has no samples in the window [{a}, {b}]; it was recorded at t in {} \
+                 (record.epochs and record.windows of the model choose what is recorded)",
+                what.population,
+                spans(&recorded)
+            ),
+        });
     }
     if lines.is_empty() {
         return Err(PlotError::Empty {
