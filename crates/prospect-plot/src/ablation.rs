@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::learning::padded_range;
+use crate::learning::{padded_range, tick};
 use crate::output::{FONT, Figure, colour, draw_legend, msg, render};
 use crate::{Curve, PlotError};
 
@@ -81,6 +81,7 @@ impl Figure for Ablation<'_> {
             .configure_mesh()
             .x_desc("epoch")
             .y_desc(self.metric)
+            .x_label_formatter(&|v| tick(*v))
             .label_style((FONT, 14))
             .draw()
             .map_err(msg)?;

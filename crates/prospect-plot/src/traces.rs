@@ -69,16 +69,24 @@ impl Figure for Traces {
         for line in &self.lines {
             let c = colour(line.colour);
             // ŭ bold, u thin, targets dashed: the look-ahead is the line that leads.
-            let width = if line.bold { 3 } else { 1 };
+            let width = if line.bold {
+                3
+            } else if line.dashed {
+                2
+            } else {
+                1
+            };
             let style = c.stroke_width(width);
             let series = if line.dashed {
-                // Dashed: draw every other segment.
-                chart.draw_series(
-                    line.points
-                        .windows(2)
-                        .step_by(2)
-                        .map(|w| PathElement::new(vec![w[0], w[1]], style)),
-                )
+                // Targets are piecewise constant: dashed steps (hold each value until the next
+                // sample), so they read apart from the solid u and ŭ of the same colour.
+                let steps: Vec<(f64, f64)> = line
+                    .points
+                    .windows(2)
+                    .flat_map(|w| [w[0], (w[1].0, w[0].1)])
+                    .chain(line.points.last().copied())
+                    .collect();
+                chart.draw_series(DashedLineSeries::new(steps, 8, 5, c.stroke_width(2)))
             } else {
                 chart.draw_series(LineSeries::new(line.points.iter().copied(), style))
             };
