@@ -29,6 +29,7 @@ struct Learning<'a> {
 /// A tick label without a spurious fraction: `10`, not `10.0`; `2.5` stays.
 pub(crate) fn tick(v: f64) -> String {
     if v == v.round() && v.abs() < 1e15 {
+        // `as i64` also turns -0.0 into "0".
         format!("{}", v as i64)
     } else {
         format!("{}", (v * 1e6).round() / 1e6)

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use prospect_trace::TraceReader;
 
 use crate::PlotError;
-use crate::learning::padded_range;
+use crate::learning::{padded_range, tick};
 use crate::output::{FONT, Figure, colour, draw_legend, msg, render};
 
 /// What to draw from a trace file.
@@ -42,6 +42,10 @@ struct Traces {
 impl Figure for Traces {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let x = padded_range(self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)));
+        // Room for the legend right of the data (LEGEND_PX of the ~920 px plot width), so the
+        // legend never covers a line.
+        let (plot_px, legend_px) = (920.0, 150.0);
+        let x = (x.0, x.1 + (x.1 - x.0) * legend_px / (plot_px - legend_px));
         let y = padded_range(self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)));
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, (FONT, 22))
@@ -53,6 +57,8 @@ impl Figure for Traces {
         chart
             .configure_mesh()
             .x_desc("time (model time units)")
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
             .y_desc(format!("voltage ({})", self.unit))
             .label_style((FONT, 14))
             .draw()
@@ -68,6 +74,7 @@ impl Figure for Traces {
             .map_err(msg)?;
         for line in &self.lines {
             let c = colour(line.colour);
+            let dashed = line.dashed;
             // ŭ bold, u thin, targets dashed: the look-ahead is the line that leads.
             let width = if line.bold {
                 3
@@ -93,7 +100,17 @@ impl Figure for Traces {
             series
                 .map_err(msg)?
                 .label(line.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                .legend(move |(x, y)| {
+                    if dashed {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (8, 0)], style)
+                            + PathElement::new(vec![(13, 0), (21, 0)], style)
+                    } else {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (21, 0)], style)
+                            + PathElement::new(vec![(0, 0), (0, 0)], style)
+                    }
+                });
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
