@@ -102,8 +102,7 @@ fn local_directions(net: &Network, x: &[f64]) -> Vec<Vec<f64>> {
 }
 
 /// Number 1 of the issue: at the steady state of a fixed input with small β, the local update
-/// direction equals the backprop gradient (cosine ≥ 0.999 per layer), and the agreement improves
-/// as β → 0.
+/// direction equals the backprop gradient, with 1 − cosine falling like β² as β → 0.
 #[test]
 fn local_updates_at_steady_state_follow_the_backprop_gradient() {
     let (x, y) = inputs();
@@ -124,10 +123,17 @@ fn local_updates_at_steady_state_follow_the_backprop_gradient() {
             .fold(1.0, f64::min);
         worst_by_beta.push(worst);
     }
-    assert!(worst_by_beta[2] >= 0.999, "cosines {worst_by_beta:?}");
+    // The nudged errors equal β/(1+β) times the backprop deltas up to O(β) relative terms, so
+    // the direction error is O(β) and 1 − cos = O(β²): measured 8.8e-4, 1.05e-5, 1.07e-7 at
+    // β = 0.1, 0.01, 0.001 (≈ 0.1 β²). A wrong term in the equations leaves an O(1) error
+    // that does not vanish as β → 0; the bound 1 − cos ≤ β² (10× the measured constant) and the
+    // β² scaling between the two smallest β catch it.
+    for (beta, cos) in [1e-1, 1e-2, 1e-3].iter().zip(&worst_by_beta) {
+        assert!(1.0 - cos <= beta * beta, "β = {beta}: cosines {worst_by_beta:?}");
+    }
     assert!(
-        worst_by_beta[2] >= worst_by_beta[0],
-        "cosines {worst_by_beta:?}"
+        (1.0 - worst_by_beta[1]) >= 30.0 * (1.0 - worst_by_beta[2]),
+        "1 − cos must fall like β²: {worst_by_beta:?}"
     );
 }
 
