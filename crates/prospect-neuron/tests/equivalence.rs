@@ -129,7 +129,10 @@ fn local_updates_at_steady_state_follow_the_backprop_gradient() {
     // that does not vanish as β → 0; the bound 1 − cos ≤ β² (10× the measured constant) and the
     // β² scaling between the two smallest β catch it.
     for (beta, cos) in [1e-1, 1e-2, 1e-3].iter().zip(&worst_by_beta) {
-        assert!(1.0 - cos <= beta * beta, "β = {beta}: cosines {worst_by_beta:?}");
+        assert!(
+            1.0 - cos <= beta * beta,
+            "β = {beta}: cosines {worst_by_beta:?}"
+        );
     }
     assert!(
         (1.0 - worst_by_beta[1]) >= 30.0 * (1.0 - worst_by_beta[2]),
