@@ -489,7 +489,10 @@ impl OdeSystem for Pairs {
         }
     }
     fn jacobian(&mut self, _t: f64, _y: &[f64], _jac: &mut nalgebra::DMatrix<f64>) -> bool {
-        assert!(!self.structured, "dense Jacobian asked of a structured system");
+        assert!(
+            !self.structured,
+            "dense Jacobian asked of a structured system"
+        );
         false
     }
     fn jacobian_structure(&self) -> prospect_ode::JacobianStructure {
@@ -532,15 +535,18 @@ fn block_diagonal_jacobians_are_solved_without_a_dense_matrix() {
         let mut steps = [0usize; 2];
         for structured in [false, true] {
             let options = Options::adaptive(1e-8, 1e-10);
-            let mut ode = Integrator::new(Pairs { k, structured }, method, 0.0, &y0, options)
-                .unwrap();
+            let mut ode =
+                Integrator::new(Pairs { k, structured }, method, 0.0, &y0, options).unwrap();
             ode.advance_to(t_end).unwrap();
             let stats = ode.stats();
             // Global error of a tolerance-proportional method at rtol 1e-8 on a decaying
             // problem: well below 1e-6 relative; a wrong block (a lost coupling term) leaves
             // x off by the coupling's share z0/(a−c) ≈ 1e-4 relative... or costs steps, below.
             let err = max_relative_error(ode.state(), &exact, 1e-12);
-            assert!(err < 1e-6, "{method}, structured {structured}: error {err:e}");
+            assert!(
+                err < 1e-6,
+                "{method}, structured {structured}: error {err:e}"
+            );
             if structured {
                 assert_eq!(stats.dense_jacobians, 0, "{method}");
                 assert!(stats.jacobian_evaluations > 0, "{method}");

@@ -63,8 +63,7 @@ impl Network {
             pos[k + 1] = pos[k] + sizes[k];
         }
         let beta = if self.nudging { self.config.beta } else { 0.0 };
-        let (mut rate, mut slope, mut curve) =
-            (vec![0.0; size], vec![0.0; size], vec![0.0; size]);
+        let (mut rate, mut slope, mut curve) = (vec![0.0; size], vec![0.0; size], vec![0.0; size]);
         let mut back = vec![0.0; size];
         for (b, block) in blocks.chunks_exact_mut(size * size).enumerate() {
             block.fill(0.0);
@@ -119,17 +118,17 @@ impl Network {
                             set(pos[k] + i, pos[k + 1] + j, s_i * w[(j, i)] * c);
                         }
                         // φ''_i (Wᵀm)_i δ_{ii'} − φ'_i (WᵀW)_{i i'} φ'_{i'}.
-                        set(pos[k] + i, pos[k] + i, curve[pos[k] + i] * back[pos[k] + i] * c);
+                        set(
+                            pos[k] + i,
+                            pos[k] + i,
+                            curve[pos[k] + i] * back[pos[k] + i] * c,
+                        );
                         for i2 in 0..sizes[k] {
                             let mut wtw = 0.0;
                             for j in 0..sizes[k + 1] {
                                 wtw += w[(j, i)] * w[(j, i2)];
                             }
-                            set(
-                                pos[k] + i,
-                                pos[k] + i2,
-                                -s_i * wtw * slope[pos[k] + i2] * c,
-                            );
+                            set(pos[k] + i, pos[k] + i2, -s_i * wtw * slope[pos[k] + i2] * c);
                         }
                     }
                 } else if beta != 0.0 {

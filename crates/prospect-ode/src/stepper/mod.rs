@@ -54,7 +54,11 @@ pub struct StepRequest<'a> {
     pub tolerances: &'a Tolerances,
 }
 
-/// One method's step. Implementations keep their own scratch buffers, so a step does not allocate.
+/// One method's step. Implementations keep their own scratch buffers: a step of the explicit
+/// Runge–Kutta and exponential Euler steppers does not allocate, nor does the factorisation and
+/// solve of a diagonal or block-diagonal Jacobian ([`crate::linear`]). RODAS4 and BDF do allocate
+/// when they factorise a dense Jacobian (nalgebra's LU takes its matrix by value), and BDF also
+/// in its history rescaling and Newton bookkeeping.
 pub trait Stepper<S: OdeSystem + ?Sized> {
     /// The method's name, as in [`crate::Method`].
     fn name(&self) -> &'static str;
