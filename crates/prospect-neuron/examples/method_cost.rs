@@ -6,8 +6,10 @@
 //! evaluations (dense ones apart), LU factorisations, wall seconds of the epoch (training only;
 //! the test evaluation is not part of it) and the training accuracy read during the epoch.
 //!
-//! `cargo run --release -p prospect-neuron --example method_cost [-- rtol]` (default rtol 1e-6,
-//! atol 1e-8, the trainer's defaults; fixed-step methods use dt = 0.1)
+//! `cargo run --release -p prospect-neuron --example method_cost [-- RTOL [N_TRAIN [METHODS [LOOKAHEAD]]]]`
+//! (default rtol 1e-6 with atol = rtol/100, the trainer's defaults; N_TRAIN 5000; METHODS a
+//! comma-separated list of model-file names, default all five; LOOKAHEAD `true`, `false` or
+//! `both` (default); fixed-step methods use dt = 0.1)
 
 use prospect_neuron::{
     Activation, LoopTreatment, NetworkConfig, NullRecorder, Trainer, TrainingConfig, WeightInit,
@@ -19,14 +21,28 @@ fn main() {
     let rtol: f64 = std::env::args()
         .nth(1)
         .map_or(1e-6, |a| a.parse().expect("rtol"));
-    for lookahead in [true, false] {
-        for method in [
-            Method::Euler,
-            Method::ExponentialEuler,
-            Method::Dopri5,
-            Method::Rodas4,
-            Method::Bdf,
-        ] {
+    let n_train: usize = std::env::args()
+        .nth(2)
+        .map_or(5000, |a| a.parse().expect("N_TRAIN"));
+    let methods: Vec<Method> = std::env::args().nth(3).map_or_else(
+        || {
+            vec![
+                Method::Euler,
+                Method::ExponentialEuler,
+                Method::Dopri5,
+                Method::Rodas4,
+                Method::Bdf,
+            ]
+        },
+        |a| a.split(',').map(|m| m.parse().expect("method")).collect(),
+    );
+    let lookaheads: Vec<bool> = match std::env::args().nth(4).as_deref() {
+        Some("true") => vec![true],
+        Some("false") => vec![false],
+        _ => vec![true, false],
+    };
+    for lookahead in lookaheads {
+        for &method in &methods {
             let mut net = NetworkConfig::new(&[4, 120, 3]);
             net.activations = vec![Activation::HardSigmoid, Activation::Linear];
             net.lookahead = lookahead;
@@ -42,13 +58,24 @@ fn main() {
             config.atol = rtol * 1e-2;
             // Epoch 1 is not due for evaluation: the counts are the training epoch's alone.
             config.evaluate_every = 2;
-            let split = yin_yang::split(5000, 1000, 0).expect("yin-yang");
+            let split = yin_yang::split(n_train, 1000, 0).expect("yin-yang");
             let mut trainer = Trainer::new(net, config, split).expect("valid configuration");
             let before = trainer.integrator().stats();
-            let m = trainer.train_epoch(&mut NullRecorder).expect("epoch");
+            let m = match trainer.train_epoch(&mut NullRecorder) {
+                Ok(m) => m,
+                Err(e) => {
+                    let s = trainer.integrator().stats();
+                    println!(
+                        "{{\"lookahead\": {lookahead}, \"method\": \"{method}\", \"rtol\": {rtol:e}, \
+                         \"n_train\": {n_train}, \"steps\": {}, \"error\": \"{e}\"}}",
+                        s.steps() - before.steps()
+                    );
+                    continue;
+                }
+            };
             let s = trainer.integrator().stats();
             println!(
-                "{{\"lookahead\": {lookahead}, \"method\": \"{method}\", \"rtol\": {rtol:e}, \
+                "{{\"lookahead\": {lookahead}, \"method\": \"{method}\", \"rtol\": {rtol:e}, \"n_train\": {n_train}, \
                  \"steps\": {}, \"rejected\": {}, \"rhs_evaluations\": {}, \
                  \"jacobian_evaluations\": {}, \"dense_jacobians\": {}, \"lu_factorisations\": {}, \
                  \"seconds\": {:.3}, \"train_accuracy\": {:.4}}}",

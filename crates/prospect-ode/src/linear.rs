@@ -36,7 +36,7 @@ impl JacobianStructure {
     /// permutation of `0..dim` cut into blocks of `size`. Returns the reason when not.
     pub fn check(&self, dim: usize) -> Result<(), String> {
         if let JacobianStructure::BlockDiagonal { size, index } = self {
-            if *size == 0 || index.len() != dim || dim % size != 0 {
+            if *size == 0 || index.len() != dim || !dim.is_multiple_of(*size) {
                 return Err(format!(
                     "block-diagonal index of length {} with blocks of {size} does not cover dimension {dim}",
                     index.len()
