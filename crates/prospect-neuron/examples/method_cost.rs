@@ -6,10 +6,10 @@
 //! evaluations (dense ones apart), LU factorisations, wall seconds of the epoch (training only;
 //! the test evaluation is not part of it) and the training accuracy read during the epoch.
 //!
-//! `cargo run --release -p prospect-neuron --example method_cost [-- RTOL [N_TRAIN [METHODS [LOOKAHEAD]]]]`
+//! `cargo run --release -p prospect-neuron --example method_cost [-- RTOL [N_TRAIN [METHODS [LOOKAHEAD [LOOP]]]]]`
 //! (default rtol 1e-6 with atol = rtol/100, the trainer's defaults; N_TRAIN 5000; METHODS a
 //! comma-separated list of model-file names, default all five; LOOKAHEAD `true`, `false` or
-//! `both` (default); fixed-step methods use dt = 0.1)
+//! `both` (default); LOOP the loop treatment, `vanilla` (default, the model's), `jacobi`, `exact`; fixed-step methods use dt = 0.1)
 
 use prospect_neuron::{
     Activation, LoopTreatment, NetworkConfig, NullRecorder, Trainer, TrainingConfig, WeightInit,
@@ -41,12 +41,17 @@ fn main() {
         Some("false") => vec![false],
         _ => vec![true, false],
     };
+    let treatment = match std::env::args().nth(5).as_deref() {
+        Some("exact") => LoopTreatment::Exact,
+        Some("jacobi") => LoopTreatment::Jacobi,
+        _ => LoopTreatment::Vanilla,
+    };
     for lookahead in lookaheads {
         for &method in &methods {
             let mut net = NetworkConfig::new(&[4, 120, 3]);
             net.activations = vec![Activation::HardSigmoid, Activation::Linear];
             net.lookahead = lookahead;
-            net.loop_treatment = LoopTreatment::Vanilla;
+            net.loop_treatment = treatment;
             net.beta = 0.1;
             net.tau = vec![10.0, 10.0];
             net.init = WeightInit::Normal {
