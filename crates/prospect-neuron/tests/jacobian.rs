@@ -27,8 +27,8 @@ fn network(lookahead: bool, treatment: LoopTreatment, target: TargetKind) -> Net
     let y: Vec<f64> = (0..SIZES[3] * BATCH)
         .map(|i| 0.2 + 0.5 * (i as f64 * 0.9).cos())
         .collect();
-    net.set_input(&x);
-    net.set_target(&y);
+    net.set_input(&x).unwrap();
+    net.set_target(&y).unwrap();
     net.set_nudging(true);
     net
 }
