@@ -1,5 +1,6 @@
 //! The system trait: what `dy/dt` is.
 
+use crate::linear::JacobianStructure;
 use nalgebra::DMatrix;
 
 /// An ODE system `dy/dt = f(t, y)` of fixed dimension.
@@ -19,6 +20,23 @@ pub trait OdeSystem {
     fn jacobian(&mut self, _t: f64, _y: &[f64], _jac: &mut DMatrix<f64>) -> bool {
         false
     }
+
+    /// The structure of `∂f/∂y`, fixed for the life of the system. Stiff methods factorise and
+    /// solve their iteration matrix `a I − b J` in it and never form a dense `dim × dim` matrix
+    /// unless it is [`JacobianStructure::Dense`] (the default, served by
+    /// [`OdeSystem::jacobian`] or finite differences).
+    fn jacobian_structure(&self) -> JacobianStructure {
+        JacobianStructure::Dense
+    }
+
+    /// For [`JacobianStructure::Diagonal`]: writes `∂f_i/∂y_i` at `(t, y)` into `diag` (length
+    /// `dim`). Called only when the structure says so.
+    fn jacobian_diagonal(&mut self, _t: f64, _y: &[f64], _diag: &mut [f64]) {}
+
+    /// For [`JacobianStructure::BlockDiagonal`] `{ size, index }`: writes block `k`,
+    /// `J_k[p, q] = ∂f_{index[k·size+p]}/∂y_{index[k·size+q]}`, column-major at
+    /// `blocks[k·size² ..]`. Called only when the structure says so.
+    fn jacobian_blocks(&mut self, _t: f64, _y: &[f64], _blocks: &mut [f64]) {}
 
     /// Writes the diagonal `λ` of a linear part `f(t, y) = λ ⊙ y + N(t, y)` into `lambda` and
     /// returns `true`, or returns `false` when the system has none (the default). Exponential
@@ -52,6 +70,15 @@ impl<S: OdeSystem + ?Sized> OdeSystem for &mut S {
     }
     fn jacobian(&mut self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) -> bool {
         (**self).jacobian(t, y, jac)
+    }
+    fn jacobian_structure(&self) -> JacobianStructure {
+        (**self).jacobian_structure()
+    }
+    fn jacobian_diagonal(&mut self, t: f64, y: &[f64], diag: &mut [f64]) {
+        (**self).jacobian_diagonal(t, y, diag)
+    }
+    fn jacobian_blocks(&mut self, t: f64, y: &[f64], blocks: &mut [f64]) {
+        (**self).jacobian_blocks(t, y, blocks)
     }
     fn linear_diagonal(&self, lambda: &mut [f64]) -> bool {
         (**self).linear_diagonal(lambda)

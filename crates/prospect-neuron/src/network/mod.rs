@@ -8,10 +8,13 @@
 //!
 //! - `buffers`: the signals of one evaluation (ŭ, r, φ', e, drives) and the vanilla memory;
 //! - `dynamics`: the three treatments (exact fixed point, vanilla sweep, no look-ahead);
+//! - `jacobian`: `∂f/∂u` in structured form (diagonal with look-ahead, a block per sample
+//!   without) for the stiff methods;
 //! - `system`: the [`prospect_ode::OdeSystem`] implementation and the plasticity hook.
 
 mod buffers;
 mod dynamics;
+mod jacobian;
 mod system;
 
 pub use buffers::SweepMemory;

@@ -1,6 +1,6 @@
 //! The network as an [`OdeSystem`]: `τ u̇ = ŭ − u`, and plasticity after each accepted step.
 
-use prospect_ode::OdeSystem;
+use prospect_ode::{JacobianStructure, OdeSystem};
 
 use super::buffers::Latest;
 use super::{Network, learning_signal};
@@ -81,6 +81,19 @@ impl OdeSystem for Network {
         } else {
             self.latest = Latest::Work;
         }
+    }
+
+    /// Diagonal `−1/τ` with look-ahead, a block per sample without (`network/jacobian.rs`).
+    fn jacobian_structure(&self) -> JacobianStructure {
+        self.structure()
+    }
+
+    fn jacobian_diagonal(&mut self, _t: f64, _y: &[f64], diag: &mut [f64]) {
+        self.diagonal_jacobian(diag);
+    }
+
+    fn jacobian_blocks(&mut self, _t: f64, y: &[f64], blocks: &mut [f64]) {
+        self.block_jacobian(y, blocks);
     }
 
     fn linear_diagonal(&self, lambda: &mut [f64]) -> bool {
