@@ -10,11 +10,13 @@
 //! every row flushed before the kill.
 
 pub mod error;
+pub mod lock;
 pub mod reader;
 pub mod writer;
 
 pub use error::TraceError;
-pub use reader::{Metric, Series, TraceReader};
+pub use lock::{WriterLock, writer_alive};
+pub use reader::{Metric, RunStatus, Series, TraceReader, effective_status};
 pub use writer::{RunInfo, Sampling, TraceWriter, WriterOptions};
 
 /// Value of the root attribute `format`.

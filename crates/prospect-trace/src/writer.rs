@@ -8,6 +8,7 @@ use hdf5::types::VarLenUnicode;
 use hdf5::{Dataset, File, Group};
 use ndarray::{ArrayView1, ArrayView2, ArrayView3, s};
 
+use crate::lock::WriterLock;
 use crate::{FORMAT, FORMAT_VERSION, TraceError};
 
 /// What a run writes into the root attributes.
@@ -48,6 +49,8 @@ pub struct WriterOptions {
     pub flush_interval: Duration,
     /// Rows buffered per series before a flush is forced (bounds memory).
     pub max_buffered_rows: usize,
+    /// Replace an existing prospect trace file at the path (never any other file).
+    pub overwrite: bool,
 }
 
 impl Default for WriterOptions {
@@ -57,6 +60,7 @@ impl Default for WriterOptions {
             gzip_level: 4,
             flush_interval: Duration::from_secs(2),
             max_buffered_rows: 8192,
+            overwrite: false,
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct TraceWriter {
     columns: BTreeMap<String, Column>,
     last_flush: Instant,
     finished: bool,
+    /// Held until the writer is dropped (declared after `file`, so HDF5 closes first).
+    _lock: WriterLock,
 }
 
 fn now_iso8601() -> String {
@@ -113,8 +119,39 @@ fn now_iso8601() -> String {
 }
 
 impl TraceWriter {
-    /// Creates (truncates) `path` and writes the root attributes, with `status = "running"`.
+    /// Creates `path` and writes the root attributes, with `status = "running"`.
+    ///
+    /// First takes the writer lock on `path` ([`WriterLock`]): another live writer makes this
+    /// fail at once with [`TraceError::Busy`]. An existing non-empty file is refused with
+    /// [`TraceError::Exists`] unless `options.overwrite`, and is never replaced unless it is a
+    /// prospect trace file ([`TraceError::NotATrace`]). The file is written in place, not
+    /// renamed at the end, so that it can be followed while the run goes on.
     pub fn create(path: &Path, info: &RunInfo, options: WriterOptions) -> Result<Self, TraceError> {
+        let lock = WriterLock::acquire(path)?;
+        let len = std::fs::metadata(path)
+            .map_err(|source| TraceError::Io {
+                path: path.to_path_buf(),
+                context: "size".into(),
+                source,
+            })?
+            .len();
+        if len > 0 {
+            if !options.overwrite {
+                return Err(TraceError::Exists {
+                    path: path.to_path_buf(),
+                });
+            }
+            if let Err(e) = crate::TraceReader::open(path) {
+                let reason = match e {
+                    TraceError::Format { reason, .. } => reason,
+                    _ => "not an HDF5 file".to_string(),
+                };
+                return Err(TraceError::NotATrace {
+                    path: path.to_path_buf(),
+                    reason,
+                });
+            }
+        }
         let err = |context: &str| {
             let path = path.to_path_buf();
             let context = context.to_string();
@@ -139,6 +176,7 @@ impl TraceWriter {
             columns: BTreeMap::new(),
             last_flush: Instant::now(),
             finished: false,
+            _lock: lock,
         };
         writer.string_attr("/", "format", FORMAT)?;
         writer

@@ -12,7 +12,7 @@ const METRICS: [&str; 4] = ["train_accuracy", "test_accuracy", "train_loss", "te
 pub struct Row {
     /// Trace file name.
     pub file: String,
-    /// `complete`, `running`, `failed`.
+    /// `complete`, `running`, `failed`, `interrupted` (running, but its writer is gone).
     pub status: String,
     /// Swept parameters (`param:<key>` attributes), sorted by key.
     pub params: Vec<(String, String)>,
@@ -45,7 +45,9 @@ pub fn row(path: &Path) -> Result<Row, prospect_trace::TraceError> {
         file: path
             .file_name()
             .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
-        status: r.attr("status").unwrap_or_else(|_| "unknown".into()),
+        status: r
+            .status()
+            .map_or_else(|_| "unknown".into(), |s| s.word().to_string()),
         params,
         seed: r.seed()?,
         metrics: METRICS.iter().map(|m| last(m)).collect(),
