@@ -572,4 +572,18 @@ fn killed_run_is_reported_interrupted() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
     assert!(csv.contains("killed.h5,interrupted"), "{csv}");
+    let png = dir.join("t.png");
+    let o = run(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--kind",
+        "traces",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(
+        text(&o).1.contains("the run is interrupted"),
+        "{}",
+        text(&o).1
+    );
 }
