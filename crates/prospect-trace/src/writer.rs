@@ -480,8 +480,16 @@ impl TraceWriter {
         Ok(())
     }
 
-    /// Writes every buffered row and flushes the file to disk.
+    /// Writes the buffered rows and flushes the file to disk. Rows of one population are
+    /// written only up to the count every variable of it has reached, so that its variables
+    /// hold the same number of rows on disk after every flush (a kill between flushes leaves
+    /// them aligned); the rest stays buffered for the next flush.
     pub fn flush(&mut self) -> Result<(), TraceError> {
+        self.write_out(false)
+    }
+
+    /// Writes buffered rows (every one when `all`, else aligned per population) and flushes.
+    fn write_out(&mut self, all: bool) -> Result<(), TraceError> {
         let path = self.path.clone();
         let fail = |context: String| {
             let path = path.clone();
@@ -491,26 +499,40 @@ impl TraceWriter {
                 source,
             }
         };
+        let max_buffered = self.options.max_buffered_rows;
+        let mut aligned: BTreeMap<String, usize> = BTreeMap::new();
+        for ((pop, _), s) in &self.series {
+            let total = s.written + s.times.len();
+            let e = aligned.entry(pop.clone()).or_insert(total);
+            *e = (*e).min(total);
+        }
         for ((pop, var), s) in &mut self.series {
-            let n = s.times.len();
+            // A variable that stopped getting rows must not hold the others past twice the
+            // buffer bound (memory stays bounded; alignment is then given up for them).
+            let n = if all || s.times.len() >= 2 * max_buffered {
+                s.times.len()
+            } else {
+                aligned[pop].saturating_sub(s.written).min(s.times.len())
+            };
             if n == 0 {
                 continue;
             }
             let (start, end) = (s.written, s.written + n);
             let at = format!("traces/{pop}/{var}");
-            let view = ArrayView2::from_shape((n, s.width), &s.rows).expect("rows × width");
+            let view =
+                ArrayView2::from_shape((n, s.width), &s.rows[..n * s.width]).expect("rows × width");
             s.data
                 .resize((end, s.width))
                 .and_then(|_| s.data.write_slice(view, s![start..end, ..]))
                 .map_err(fail(at.clone()))?;
             if let Some(ts) = &s.timestamps {
                 ts.resize(end)
-                    .and_then(|_| ts.write_slice(ArrayView1::from(&s.times), s![start..end]))
+                    .and_then(|_| ts.write_slice(ArrayView1::from(&s.times[..n]), s![start..end]))
                     .map_err(fail(format!("{at}_timestamps")))?;
             }
             s.written = end;
-            s.rows.clear();
-            s.times.clear();
+            s.rows.drain(..n * s.width);
+            s.times.drain(..n);
         }
         for (name, c) in &mut self.columns {
             let n = c.values.len();
@@ -535,7 +557,7 @@ impl TraceWriter {
 
     /// Flushes and marks the file complete (`status = "complete"`).
     pub fn finish(mut self) -> Result<(), TraceError> {
-        self.flush()?;
+        self.write_out(true)?;
         self.string_attr("/", "status", "complete")?;
         self.file.flush().map_err(self.hdf5_err("flush"))?;
         self.finished = true;
@@ -545,7 +567,7 @@ impl TraceWriter {
     /// Flushes and marks the file as failed (`status = "failed"`, `error = message`); the data
     /// written so far stay readable.
     pub fn fail(mut self, message: &str) -> Result<(), TraceError> {
-        self.flush()?;
+        self.write_out(true)?;
         self.string_attr("/", "status", "failed")?;
         self.string_attr("/", "error", message)?;
         self.file.flush().map_err(self.hdf5_err("flush"))?;
@@ -558,7 +580,7 @@ impl Drop for TraceWriter {
     fn drop(&mut self) {
         if !self.finished {
             // Best effort: keep whatever is buffered; the status stays "running".
-            let _ = self.flush();
+            let _ = self.write_out(true);
         }
     }
 }

@@ -301,3 +301,33 @@ fn existing_files_are_not_overwritten_unless_asked_and_never_if_not_a_trace() {
         assert_eq!(std::fs::read(&model).unwrap(), text, "model file touched");
     }
 }
+
+/// Issue 9 item 3 (alignment part): a flush forced by one variable's full buffer used to write
+/// that variable one row ahead of the others of its population, so a kill before the next
+/// flush left `u` and `u_breve` one row apart (28 of 200 kills in
+/// benches/results/kill_test_before.json). After any flush, they must hold the same rows.
+#[test]
+fn a_forced_flush_keeps_the_variables_of_a_population_aligned() {
+    let path = temp("aligned.h5");
+    let _ = std::fs::remove_file(&path);
+    let options = WriterOptions {
+        max_buffered_rows: 4,
+        flush_interval: Duration::from_secs(3600),
+        ..WriterOptions::default()
+    };
+    let mut w = TraceWriter::create(&path, &info(), options).unwrap();
+    for var in ["u", "v"] {
+        w.declare_series("layer1", var, 2, "a.u.", Sampling::Irregular)
+            .unwrap();
+    }
+    for i in 0..4 {
+        w.row("layer1", "u", i as f64, &[i as f32; 2]).unwrap(); // the 4th forces a flush
+        let r = TraceReader::open(&path).unwrap();
+        let rows = |v: &str| r.series("layer1", v).unwrap().data.nrows();
+        assert_eq!(rows("u"), rows("v"), "after u row {i}");
+        w.row("layer1", "v", i as f64, &[i as f32; 2]).unwrap();
+    }
+    w.finish().unwrap();
+    let r = TraceReader::open(&path).unwrap();
+    assert_eq!(r.series("layer1", "v").unwrap().data.nrows(), 4);
+}
