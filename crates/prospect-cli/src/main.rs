@@ -265,8 +265,13 @@ fn main() -> ExitCode {
             }
         }
         Command::Collect { dir } => match commands::collect::collect(&dir) {
-            Ok(rows) => {
-                println!("{}: {} runs", dir.join("summary.csv").display(), rows.len());
+            Ok(c) => {
+                println!(
+                    "{}: {} runs ({} left out: not complete)",
+                    dir.join("summary.csv").display(),
+                    c.rows.len(),
+                    c.left_out.len()
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => bad_input(format!("{e:#}")),

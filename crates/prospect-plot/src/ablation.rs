@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::learning::padded_range;
+use crate::learning::{padded_range, tick};
 use crate::output::{FONT, Figure, colour, draw_legend, msg, render};
 use crate::{Curve, PlotError};
 
@@ -15,8 +15,10 @@ use crate::{Curve, PlotError};
 pub struct AblationGroup {
     /// Legend label, e.g. `network.lookahead = true`.
     pub label: String,
-    /// One curve per seed.
+    /// One curve per seed (complete runs only).
     pub runs: Vec<Curve>,
+    /// Runs of this value left out of the mean (failed or interrupted); shown in the legend.
+    pub left_out: usize,
 }
 
 /// Mean and sample standard deviation per x over the runs that have that x.
@@ -79,6 +81,7 @@ impl Figure for Ablation<'_> {
             .configure_mesh()
             .x_desc("epoch")
             .y_desc(self.metric)
+            .x_label_formatter(&|v| tick(*v))
             .label_style((FONT, 14))
             .draw()
             .map_err(msg)?;
@@ -98,7 +101,14 @@ impl Figure for Ablation<'_> {
                     colour(i).stroke_width(2),
                 ))
                 .map_err(msg)?
-                .label(format!("{} (n = {seeds})", g.label))
+                .label(if g.left_out == 0 {
+                    format!("{} (n = {seeds})", g.label)
+                } else {
+                    format!(
+                        "{} (n = {seeds}; {} left out, not complete)",
+                        g.label, g.left_out
+                    )
+                })
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], colour(i).stroke_width(2))
                 });

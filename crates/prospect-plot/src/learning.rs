@@ -26,6 +26,16 @@ struct Learning<'a> {
     title: &'a str,
 }
 
+/// A tick label without a spurious fraction: `10`, not `10.0`; `2.5` stays.
+pub(crate) fn tick(v: f64) -> String {
+    if v == v.round() && v.abs() < 1e15 {
+        // `as i64` also turns -0.0 into "0".
+        format!("{}", v as i64)
+    } else {
+        format!("{}", (v * 1e6).round() / 1e6)
+    }
+}
+
 /// The range of `values` padded by 5 % (or ±0.5 when flat).
 pub(crate) fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -58,6 +68,7 @@ impl Figure for Learning<'_> {
             .configure_mesh()
             .x_desc(self.x_label)
             .y_desc(self.metric)
+            .x_label_formatter(&|v| tick(*v))
             .label_style((FONT, 14))
             .draw()
             .map_err(msg)?;

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use prospect_trace::TraceReader;
 
 use crate::PlotError;
-use crate::learning::padded_range;
+use crate::learning::{padded_range, tick};
 use crate::output::{FONT, Figure, colour, draw_legend, msg, render};
 
 /// What to draw from a trace file.
@@ -42,6 +42,10 @@ struct Traces {
 impl Figure for Traces {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let x = padded_range(self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)));
+        // Room for the legend right of the data (LEGEND_PX of the ~920 px plot width), so the
+        // legend never covers a line.
+        let (plot_px, legend_px) = (920.0, 150.0);
+        let x = (x.0, x.1 + (x.1 - x.0) * legend_px / (plot_px - legend_px));
         let y = padded_range(self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)));
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, (FONT, 22))
@@ -53,6 +57,8 @@ impl Figure for Traces {
         chart
             .configure_mesh()
             .x_desc("time (model time units)")
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
             .y_desc(format!("voltage ({})", self.unit))
             .label_style((FONT, 14))
             .draw()
@@ -68,28 +74,71 @@ impl Figure for Traces {
             .map_err(msg)?;
         for line in &self.lines {
             let c = colour(line.colour);
+            let dashed = line.dashed;
             // ŭ bold, u thin, targets dashed: the look-ahead is the line that leads.
-            let width = if line.bold { 3 } else { 1 };
+            let width = if line.bold {
+                3
+            } else if line.dashed {
+                2
+            } else {
+                1
+            };
             let style = c.stroke_width(width);
             let series = if line.dashed {
-                // Dashed: draw every other segment.
-                chart.draw_series(
-                    line.points
-                        .windows(2)
-                        .step_by(2)
-                        .map(|w| PathElement::new(vec![w[0], w[1]], style)),
-                )
+                // Targets are piecewise constant: dashed steps (hold each value until the next
+                // sample), so they read apart from the solid u and ŭ of the same colour.
+                let steps: Vec<(f64, f64)> = line
+                    .points
+                    .windows(2)
+                    .flat_map(|w| [w[0], (w[1].0, w[0].1)])
+                    .chain(line.points.last().copied())
+                    .collect();
+                chart.draw_series(DashedLineSeries::new(steps, 8, 5, c.stroke_width(2)))
             } else {
                 chart.draw_series(LineSeries::new(line.points.iter().copied(), style))
             };
             series
                 .map_err(msg)?
                 .label(line.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                .legend(move |(x, y)| {
+                    if dashed {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (8, 0)], style)
+                            + PathElement::new(vec![(13, 0), (21, 0)], style)
+                    } else {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (21, 0)], style)
+                            + PathElement::new(vec![(0, 0), (0, 0)], style)
+                    }
+                });
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
+}
+
+/// The recorded time spans of sorted sample times, `[t0, t1] ∪ …`: a new span starts where
+/// the gap exceeds twice the smallest sampling interval (the recording paused between epochs
+/// or windows).
+fn spans(times: &[f64]) -> String {
+    let step = times
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for &t in times {
+        match out.last_mut() {
+            Some(last) if t - last.1 <= 2.0 * step => last.1 = t,
+            _ => out.push((t, t)),
+        }
+    }
+    // Sample times accumulate rounding (9.999999999999996); a micro-unit is finer than any dt.
+    let round = |t: f64| (t * 1e6).round() / 1e6;
+    out.iter()
+        .map(|(a, b)| format!("[{}, {}]", round(*a), round(*b)))
+        .collect::<Vec<_>>()
+        .join(" ∪ ")
 }
 
 /// Draws the chosen variables and units of a trace file; returns the number of lines drawn.
@@ -98,11 +147,15 @@ pub fn plot_traces(file: &Path, what: &TracePlot, out: &Path) -> Result<usize, P
     let available = reader.variables(&what.population)?;
     let mut lines = Vec::new();
     let mut unit = String::from("a.u.");
+    let mut recorded: Vec<f64> = Vec::new();
     for var in &what.variables {
         if !available.contains(var) {
             continue;
         }
         let series = reader.series(&what.population, var)?;
+        if recorded.is_empty() {
+            recorded = series.times.clone();
+        }
         if !series.unit.is_empty() {
             unit = series.unit.clone();
         }
@@ -134,6 +187,19 @@ pub fn plot_traces(file: &Path, what: &TracePlot, out: &Path) -> Result<usize, P
                 bold: var == "u_breve",
             });
         }
+    }
+    if lines.is_empty()
+        && let Some((a, b)) = what.window
+        && !recorded.is_empty()
+    {
+        return Err(PlotError::Empty {
+            reason: format!(
+                "{} has no samples in the window [{a}, {b}]; it was recorded at t in {} \
+                 (record.epochs and record.windows of the model choose what is recorded)",
+                what.population,
+                spans(&recorded)
+            ),
+        });
     }
     if lines.is_empty() {
         return Err(PlotError::Empty {

@@ -15,6 +15,15 @@ fn count(svg: &str, needle: &str) -> usize {
     svg.matches(needle).count()
 }
 
+/// The text of every `<text>` element of an SVG.
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split_once("</text>")))
+        .map(|(inner, _)| inner.trim().to_string())
+        .collect()
+}
+
 /// A trace of three units of u, ŭ and the target over 30 time units with onsets every 10.
 fn trace_file() -> PathBuf {
     let path = temp("traces.h5");
@@ -76,6 +85,10 @@ fn trace_figures_have_one_line_per_variable_and_unit() {
     ] {
         assert!(svg.contains(label), "missing {label}");
     }
+    // Targets are dashed steps of width 2 (u is 1, ŭ 3): each target unit is many dashes, not
+    // one polyline (a solid line would give 2 here, the old every-other-segment line none).
+    let dashes = count(&svg, "stroke-width=\"2\" points=");
+    assert!(dashes > 20, "{dashes} target dashes");
     let png_path = temp("traces.png");
     plot_traces(&file, &what, &png_path).unwrap();
     let png = std::fs::read(&png_path).unwrap();
@@ -121,12 +134,19 @@ fn learning_curves_have_one_series_per_run() {
     // Axes and ticks are thin black polylines; series and legend samples have width 2.
     assert_eq!(count(&svg, "stroke-width=\"2\" points="), 6);
     assert!(svg.contains("seed 2") && svg.contains("test accuracy") && svg.contains("epoch"));
+    // Integer epochs are labelled as integers ("10", not "10.0").
+    let labels = texts(&svg);
+    assert!(labels.iter().any(|t| t == "10"), "{labels:?}");
+    for epoch in ["2.0", "10.0", "20.0"] {
+        assert!(!labels.iter().any(|t| t == epoch), "{labels:?}");
+    }
 }
 
 #[test]
 fn ablation_groups_have_a_band_a_mean_line_and_a_final_bar() {
-    let group = |label: &str, level: f64| AblationGroup {
+    let group = |label: &str, level: f64, left_out: usize| AblationGroup {
         label: label.into(),
+        left_out,
         runs: (0..3)
             .map(|s| Curve {
                 label: format!("seed {s}"),
@@ -138,8 +158,8 @@ fn ablation_groups_have_a_band_a_mean_line_and_a_final_bar() {
             .collect(),
     };
     let groups = vec![
-        group("lookahead = true", 0.95),
-        group("lookahead = false", 0.33),
+        group("lookahead = true", 0.95, 0),
+        group("lookahead = false", 0.33, 2),
     ];
     let out = temp("ablation.svg");
     plot_ablation(&groups, "test_accuracy", "look-ahead ablation", &out).unwrap();
@@ -151,6 +171,11 @@ fn ablation_groups_have_a_band_a_mean_line_and_a_final_bar() {
         "one mean line and one legend sample per group"
     );
     assert!(svg.contains("lookahead = true (n = 3)") && svg.contains("final test_accuracy"));
+    // Runs left out of a mean (failed, interrupted) are counted in the legend.
+    assert!(
+        svg.contains("lookahead = false (n = 3; 2 left out, not complete)"),
+        "legend names the runs left out"
+    );
     let png = temp("ablation.png");
     plot_ablation(&groups, "test_accuracy", "look-ahead ablation", &png).unwrap();
     assert!(std::fs::metadata(&png).unwrap().len() > 10_000);

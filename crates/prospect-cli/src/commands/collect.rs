@@ -45,9 +45,7 @@ pub fn row(path: &Path) -> Result<Row, prospect_trace::TraceError> {
         file: path
             .file_name()
             .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
-        status: r
-            .status()
-            .map_or_else(|_| "unknown".into(), |s| s.word().to_string()),
+        status: status(&r),
         params,
         seed: r.seed()?,
         metrics: METRICS.iter().map(|m| last(m)).collect(),
@@ -73,15 +71,50 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// Writes `dir/summary.csv` from every trace file in `dir`; returns the rows. Files that are
+/// The status a summary or a figure goes by: the trace's effective status (`complete`,
+/// `failed`, `running`, or `interrupted` when it says `running` but no writer holds its lock;
+/// see [`prospect_trace::RunStatus`]). Only `complete` runs are summarised and averaged: a failed or
+/// interrupted run stopped early, and its last values are not the final ones.
+pub fn status(reader: &TraceReader) -> String {
+    reader
+        .status()
+        .map_or_else(|_| "unknown".into(), |s| s.word().to_string())
+}
+
+/// What [`collect`] found: the complete runs (the rows of `summary.csv`) and the runs left
+/// out because they are not complete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collected {
+    /// Rows of complete runs, in file-name order.
+    pub rows: Vec<Row>,
+    /// Runs left out (status other than `complete`).
+    pub left_out: Vec<Row>,
+}
+
+/// Writes `dir/summary.csv` from the complete trace files in `dir`. Runs that are not
+/// complete are left out of the file and reported on stderr with their status; files that are
 /// not traces are reported on stderr and skipped.
-pub fn collect(dir: &Path) -> anyhow::Result<Vec<Row>> {
+pub fn collect(dir: &Path) -> anyhow::Result<Collected> {
     let mut rows = Vec::new();
+    let mut left_out = Vec::new();
     for file in trace_files(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))? {
         match row(&file) {
-            Ok(r) => rows.push(r),
+            Ok(r) if r.status == "complete" => rows.push(r),
+            Ok(r) => left_out.push(r),
             Err(e) => eprintln!("skipped {e}"),
         }
+    }
+    if !left_out.is_empty() {
+        eprintln!(
+            "{}: left {} runs out of summary.csv (not complete): {}",
+            dir.display(),
+            left_out.len(),
+            left_out
+                .iter()
+                .map(|r| format!("{} ({})", r.file, r.status))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let mut keys: Vec<String> = rows
         .iter()
@@ -122,5 +155,5 @@ pub fn collect(dir: &Path) -> anyhow::Result<Vec<Row>> {
     }
     let path = dir.join("summary.csv");
     std::fs::write(&path, out).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(rows)
+    Ok(Collected { rows, left_out })
 }

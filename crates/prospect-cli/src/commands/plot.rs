@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use prospect_plot::{AblationGroup, Curve, TracePlot, plot_ablation, plot_learning, plot_traces};
 use prospect_trace::TraceReader;
 
-use super::collect::trace_files;
+use super::collect::{status, trace_files};
 
 /// Which figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -147,22 +147,37 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
                 .by
                 .as_deref()
                 .context("--kind ablation needs --by KEY (e.g. network.lookahead)")?;
-            let mut groups: BTreeMap<String, Vec<Curve>> = BTreeMap::new();
+            // Per value: the complete runs' curves and the number of runs left out.
+            let mut groups: BTreeMap<String, (Vec<Curve>, usize)> = BTreeMap::new();
+            let mut left_out = Vec::new();
             for f in &files {
                 let reader = TraceReader::open(f)?;
                 let value = parameter(&reader, by)
                     .with_context(|| format!("{}: no parameter {by}", f.display()))?;
-                groups
-                    .entry(value)
-                    .or_default()
-                    .push(curve(&reader, &req.metric, label(f))?);
+                let group = groups.entry(value).or_default();
+                let status = status(&reader);
+                if status == "complete" {
+                    group.0.push(curve(&reader, &req.metric, label(f))?);
+                } else {
+                    group.1 += 1;
+                    left_out.push(format!("{} ({status})", label(f)));
+                }
+            }
+            if !left_out.is_empty() {
+                eprintln!(
+                    "left {} runs out of the ablation (not complete): {}",
+                    left_out.len(),
+                    left_out.join(", ")
+                );
             }
             let groups: Vec<AblationGroup> = groups
                 .into_iter()
                 .rev()
-                .map(|(value, runs)| AblationGroup {
+                .filter(|(_, (runs, _))| !runs.is_empty())
+                .map(|(value, (runs, left_out))| AblationGroup {
                     label: format!("{by} = {value}"),
                     runs,
+                    left_out,
                 })
                 .collect();
             plot_ablation(
