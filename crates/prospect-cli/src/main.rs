@@ -2,18 +2,20 @@
 //!
 //! Results go to files; stdout carries one parseable line per command (JSON for `run`);
 //! progress bars and messages go to stderr. Exit codes: 0 success, 1 a run failed,
-//! 2 bad input (model file, key, value, arguments), 130 interrupted by Ctrl-C.
+//! 2 bad input (model file, key, value, arguments), 130 interrupted by Ctrl-C, 143 stopped by
+//! SIGTERM (see [`signals`]).
 
 mod commands;
 mod model;
 mod progress;
 mod recorder;
+mod signals;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use clap::{Parser, Subcommand};
 
@@ -51,9 +53,12 @@ enum Command {
         /// Seed (overrides training.seed).
         #[arg(long)]
         seed: Option<u64>,
-        /// Trace file (default traces/<model>-seed<N>.h5).
+        /// Trace file (default traces/<model>-seed<N>.h5). An existing file is refused.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace an existing trace file at --out (never a file that is not a prospect trace).
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Run the grid of parameter values × seeds in parallel; one trace per run and summary.csv.
     #[command(
@@ -136,28 +141,24 @@ fn bad_input(e: impl std::fmt::Display) -> ExitCode {
 
 fn fail(e: &RunError) -> ExitCode {
     eprintln!("error: {e}");
-    ExitCode::from(e.exit_code() as u8)
+    match e {
+        RunError::Interrupted(_) => ExitCode::from(signals::exit_code()),
+        _ => ExitCode::from(e.exit_code() as u8),
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let progress = !cli.quiet && std::io::stderr().is_terminal();
     let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        let _ = ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\nstopping after the current batch (Ctrl-C again to abort)");
-        });
-    }
+    signals::install(stop.clone());
     match cli.command {
         Command::Run {
             model,
             sets,
             seed,
             out,
+            overwrite,
         } => {
             let mut overrides = Vec::new();
             for s in &sets {
@@ -180,6 +181,7 @@ fn main() -> ExitCode {
                 out,
                 command_line: command_line(),
                 extra: Vec::new(),
+                overwrite,
                 progress,
                 stop,
             };
@@ -252,7 +254,7 @@ fn main() -> ExitCode {
                         eprintln!("failed: {f}");
                     }
                     if o.interrupted {
-                        ExitCode::from(130)
+                        ExitCode::from(signals::exit_code())
                     } else if o.failed.is_empty() {
                         ExitCode::SUCCESS
                     } else {

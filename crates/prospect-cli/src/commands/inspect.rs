@@ -17,6 +17,13 @@ pub fn describe(path: &Path) -> anyhow::Result<String> {
         let value = match name.as_str() {
             "seed" => r.seed()?.to_string(),
             "format_version" => "1".into(),
+            // The effective status: `running` whose writer is gone reads `interrupted`.
+            "status" => match r.status()? {
+                prospect_trace::RunStatus::Interrupted => {
+                    "interrupted (status running, but no process is writing it)".into()
+                }
+                s => s.word().to_string(),
+            },
             _ => r.attr(&name).unwrap_or_default(),
         };
         let lines: Vec<&str> = value.lines().collect();

@@ -343,6 +343,8 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, RunError> {
                     out: out.clone(),
                     command_line: req.command_line.clone(),
                     extra,
+                    // The sweep owns its folder: an incomplete file of a point is rerun.
+                    overwrite: true,
                     progress: false,
                     stop: req.stop.clone(),
                 })
@@ -363,6 +365,12 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, RunError> {
         match r {
             Ok(()) => outcome.ran += 1,
             Err(RunError::Interrupted(_)) => outcome.interrupted = true,
+            Err(RunError::Trace(e @ prospect_trace::TraceError::Busy { .. })) => {
+                // Another process (a second sweep into this folder) is writing this point:
+                // leave it to that process and say so.
+                eprintln!("skipped: {e}");
+                outcome.skipped += 1;
+            }
             Err(e) => outcome.failed.push(e.to_string()),
         }
     }
