@@ -70,7 +70,8 @@ pub struct NetworkConfig {
 
 impl NetworkConfig {
     /// A network of `sizes` with `tanh` hidden layers, a linear output, τ = 10 everywhere,
-    /// look-ahead on, the exact loop treatment, β = 0.1, a voltage target and Glorot weights.
+    /// look-ahead on, the vanilla loop treatment (the command line's and the docs' default: the
+    /// reference code's scheme, one evaluation per step), β = 0.1, a voltage target and Glorot weights.
     pub fn new(sizes: &[usize]) -> Self {
         let layers = sizes.len().saturating_sub(1);
         let mut activations = vec![Activation::Tanh; layers];
@@ -83,7 +84,7 @@ impl NetworkConfig {
             tau: vec![10.0; layers],
             tau_per_neuron: None,
             lookahead: true,
-            loop_treatment: LoopTreatment::Exact,
+            loop_treatment: LoopTreatment::Vanilla,
             beta: 0.1,
             target: TargetKind::Voltage,
             init: WeightInit::Glorot,

@@ -383,14 +383,20 @@ impl Trainer {
         epoch: usize,
     ) -> Result<(), NetworkError> {
         let fail = |source| NetworkError::Integration { epoch, source };
-        // Step by step only when the recorder wants a sample by the end of this presentation.
-        if !(learning && recorder.wants(t_end)) {
+        let t0 = self.ode.t();
+        // Step by step only when the recorder wants a sample somewhere in this presentation.
+        if !(learning && recorder.wants_between(t0, t_end)) {
             return self.ode.advance_to(t_end).map_err(fail);
         }
-        // Step by step, recording after each accepted step.
+        // Step by step, recording after each accepted step. `step_toward` lets the method pick
+        // its step (an adaptive one has none before its first step) and lands on `t_end`.
         while self.ode.t() < t_end {
-            let step_end = (self.ode.t() + self.ode.step_size()).min(t_end);
-            self.ode.advance_to(step_end).map_err(fail)?;
+            if self.stop.load(Ordering::Relaxed) {
+                return Err(NetworkError::Interrupted {
+                    epoch: epoch.saturating_sub(1),
+                });
+            }
+            self.ode.step_toward(t_end).map_err(fail)?;
             if recorder.wants(self.ode.t()) {
                 self.record_rows(recorder);
             }
@@ -436,15 +442,12 @@ impl Trainer {
         }
     }
 
-    /// Reads the free output (nudging off) at the current time, evaluating the network there,
-    /// and tallies the first `ids.len()` columns. While learning, nudging is switched back on.
+    /// Reads the clean free output at the current state ([`Network::evaluate_free`]: nudging off
+    /// and no error memory) and tallies the first `ids.len()` columns.
     fn tally_outputs(&mut self, set: &Dataset, ids: &[usize], tally: &mut Tally) {
-        self.ode.system_mut().set_nudging(false);
-        self.ode.derivative();
-        if self.ode.system().config().beta > 0.0 && self.training {
-            // The readout evaluation must not stand in for the next step's (nudged) one.
-            self.ode.system_mut().set_nudging(true);
-        }
+        // The clean free output: no nudging and no error memory from the nudged steps.
+        let y = self.ode.state().to_vec();
+        self.ode.system_mut().evaluate_free(&y);
         let net = self.ode.system();
         let n_out = set.n_outputs;
         let top = net.layers() - 1;

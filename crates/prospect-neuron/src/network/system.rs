@@ -13,7 +13,7 @@ impl OdeSystem for Network {
     }
 
     /// `τ u̇ = W r + b − u + e`, i.e. `τ u̇ = ŭ − u` with look-ahead.
-    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+    fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
         self.stats.evaluations += 1;
         let ok = match (self.config.lookahead, self.config.loop_treatment) {
             (true, LoopTreatment::Exact) => self.solve_exact(),
@@ -50,10 +50,12 @@ impl OdeSystem for Network {
             self.stats.fixed_point_failures += 1;
             dy.fill(f64::NAN);
         }
-        // The first evaluation of a step carries its learning signals (and, for the vanilla
-        // scheme, the next step's memory): keep it by swapping buffers, not copying.
-        if t == self.start_t && !self.start_recorded {
+        // The step-start evaluation (the first after `on_step_start` asked for it) carries the
+        // step's learning signals and, for the one-step-delayed schemes, the next step's memory:
+        // keep it by swapping buffers, not copying.
+        if self.awaiting_start {
             std::mem::swap(&mut self.work, &mut self.at_start);
+            self.awaiting_start = false;
             self.start_recorded = true;
             self.latest = Latest::AtStart;
         } else {
@@ -77,9 +79,23 @@ impl OdeSystem for Network {
         true
     }
 
+    /// Asks for the step-start evaluation when this step learns or moves the delayed schemes'
+    /// memory; otherwise (e.g. the exact treatment during evaluation) a cached `f` may be used.
+    fn on_step_start(&mut self, _t0: f64, _y0: &[f64]) -> bool {
+        let delayed = self.config.lookahead
+            && matches!(
+                self.config.loop_treatment,
+                LoopTreatment::Vanilla | LoopTreatment::Jacobi
+            );
+        let wanted = delayed || (self.plasticity_on && self.rule.is_some());
+        self.awaiting_start = wanted;
+        self.start_recorded = false;
+        wanted
+    }
+
     fn on_step_accepted(&mut self, t0: f64, t1: f64, _y1: &[f64]) -> bool {
         let mut changed = false;
-        if self.start_recorded && self.start_t == t0 {
+        if self.start_recorded {
             if self.plasticity_on
                 && let Some(mut rule) = self.rule.take()
             {
@@ -117,7 +133,6 @@ impl OdeSystem for Network {
                 changed = true;
             }
         }
-        self.start_t = t1;
         self.start_recorded = false;
         changed
     }
