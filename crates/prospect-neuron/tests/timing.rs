@@ -263,3 +263,86 @@ fn vanilla_transient_matches_step_by_step() {
         }
     }
 }
+
+/// Item 6: the Jacobi scheme's first steps against the scheme written out here under Euler,
+/// weight increments included. Evaluation n: drives A₁ = W₁ x + b₁, A₂ = W₂ r₁^{n−1} + b₂;
+/// ŭ_k = A_k + ε_k^{n−1}; new errors ε₂ⁿ = β (y − ŭ₂), ε₁ⁿ = φ'(ŭ₁) ⊙ W₂ᵀ ε₂^{n−1}. The weights
+/// learn from the mismatch of this evaluation, ŭ_k − A_k = ε_k^{n−1}, paired with the rates that
+/// formed A_k (x, r₁^{n−1}): W₁ += η dt ε₁^{n−1} xᵀ, W₂ += η dt ε₂^{n−1} (r₁^{n−1})ᵀ. Before the
+/// fix the weights took εⁿ with rⁿ, a step before εⁿ entered any ŭ (the late-epoch collapse of
+/// issue 8, item 6). Same recipe on both sides: agreement to rounding (1e-12); the old pairing
+/// differs at the first order of η dt.
+#[test]
+fn jacobi_increments_pair_mismatch_with_its_rates() {
+    let (beta, tau, dt, eta) = (0.7, 1.0, 0.1, [0.4, 0.6]);
+    let mut cfg = NetworkConfig::new(&[2, 3, 2]);
+    cfg.activations = vec![Activation::Tanh, Activation::Linear];
+    cfg.loop_treatment = LoopTreatment::Jacobi;
+    cfg.beta = beta;
+    cfg.tau = vec![tau, tau];
+    let mut net = Network::new(cfg, 1, 9).unwrap();
+    net.set_rule(Box::new(LocalErrorRule::new(eta.to_vec())));
+    let x = [0.9, -0.4];
+    let y = [0.3, -0.5];
+    net.set_input(&x);
+    net.set_target(&y);
+    let mut w1 = net.weights()[0].clone();
+    let mut w2 = net.weights()[1].clone();
+    let w2_start = w2.clone();
+    let (mut b1, mut b2) = (vec![0.0; 3], vec![0.0; 2]);
+    let mut ode = Integrator::new(net, Method::Euler, 0.0, &[0.0; 5], Options::fixed(dt)).unwrap();
+    // Memory at rest: r = φ(0) = 0, no errors.
+    let (mut r1p, mut e1p, mut e2p): (Vec<f64>, Vec<f64>, Vec<f64>) =
+        (vec![0.0; 3], vec![0.0; 3], vec![0.0; 2]);
+    let mut u = vec![0.0; 5];
+    for step in 0..12 {
+        let a1: Vec<f64> = (0..3)
+            .map(|j| (0..2).map(|i| w1[(j, i)] * x[i]).sum::<f64>() + b1[j])
+            .collect();
+        let a2: Vec<f64> = (0..2)
+            .map(|i| (0..3).map(|j| w2[(i, j)] * r1p[j]).sum::<f64>() + b2[i])
+            .collect();
+        let ub1: Vec<f64> = (0..3).map(|j| a1[j] + e1p[j]).collect();
+        let ub2: Vec<f64> = (0..2).map(|i| a2[i] + e2p[i]).collect();
+        let r1: Vec<f64> = ub1.iter().map(|v| v.tanh()).collect();
+        let e2: Vec<f64> = (0..2).map(|i| beta * (y[i] - ub2[i])).collect();
+        let e1: Vec<f64> = (0..3)
+            .map(|j| {
+                let s = 1.0 - ub1[j].tanh().powi(2);
+                s * (0..2).map(|i| w2[(i, j)] * e2p[i]).sum::<f64>()
+            })
+            .collect();
+        for (ui, v) in u.iter_mut().zip(ub1.iter().chain(&ub2)) {
+            *ui += dt * (v - *ui) / tau;
+        }
+        for j in 0..3 {
+            for i in 0..2 {
+                w1[(j, i)] += eta[0] * dt * e1p[j] * x[i];
+            }
+            b1[j] += eta[0] * dt * e1p[j];
+        }
+        for i in 0..2 {
+            for j in 0..3 {
+                w2[(i, j)] += eta[1] * dt * e2p[i] * r1p[j];
+            }
+            b2[i] += eta[1] * dt * e2p[i];
+        }
+        (r1p, e1p, e2p) = (r1, e1, e2);
+        ode.step().unwrap();
+        let net = ode.system();
+        for (a, b) in ode.state().iter().zip(&u) {
+            assert!(
+                (a - b).abs() < 1e-12,
+                "step {step}: u {:?} vs {u:?}",
+                ode.state()
+            );
+        }
+        assert!((&net.weights()[0] - &w1).amax() < 1e-12, "step {step}: W₁");
+        assert!((&net.weights()[1] - &w2).amax() < 1e-12, "step {step}: W₂");
+        for (a, b) in net.biases()[0].iter().zip(&b1) {
+            assert!((a - b).abs() < 1e-12, "step {step}: b₁");
+        }
+    }
+    // The comparison is not vacuous: the increments moved W₂ by more than 1e-3.
+    assert!((&ode.system().weights()[1] - &w2_start).amax() > 1e-3);
+}

@@ -99,15 +99,23 @@ impl OdeSystem for Network {
             if self.plasticity_on
                 && let Some(mut rule) = self.rule.take()
             {
+                // Each weight change pairs a mismatch with the presynaptic rates that formed its
+                // drive. The Jacobi scheme's new error e^{n−1} (from evaluation n−1) is the
+                // mismatch ŭ^n − W r^{n−1} − b of this step's evaluation n, whose drive used
+                // the rates r^{n−1} of evaluation n−1 and this step's input: it learns from its
+                // memory, one step after the error was formed, with the weights that formed ŭ^n.
+                let jacobi =
+                    self.config.lookahead && self.config.loop_treatment == LoopTreatment::Jacobi;
+                let source = if jacobi { &self.memory } else { &self.at_start };
                 for k in 0..self.layers() {
                     let pre = if k == 0 {
                         &self.input
                     } else {
-                        &self.at_start[k - 1].rate
+                        &source[k - 1].rate
                     };
                     let signal = LayerSignal {
                         projection: k,
-                        post: learning_signal(&self.config, &self.at_start[k]),
+                        post: learning_signal(&self.config, &source[k]),
                         pre,
                         n_post: self.config.sizes[k + 1],
                         n_pre: self.config.sizes[k],
