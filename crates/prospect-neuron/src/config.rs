@@ -13,7 +13,9 @@ pub enum LoopTreatment {
     /// The reference code's `VANILLA` variant read literally: every layer is updated from the
     /// previous step's rates and errors at once (drives `W r^prev + b`, ŭ = drive + e^prev),
     /// new errors `e = φ'(ŭ) ⊙ Wᵀ (ŭ_{l+1} − drive_{l+1})`, `e_L = β (y − ŭ_L)`, and the weights
-    /// learn from the new errors and rates. Signals move one layer per step both ways.
+    /// learn one step later, from the mismatch `ŭ − W r^prev − b = e^prev` of the evaluation the
+    /// error entered, paired with the rates `r^prev` that formed that drive. Signals move one
+    /// layer per step both ways.
     Jacobi,
     /// Solve the loop at every right-hand-side evaluation by fixed-point iteration on the
     /// dendritic errors (a few sweeps for small β): the look-ahead voltages are exactly
