@@ -4,7 +4,8 @@
 //! after layer; each layer's block is an `n_l × B` column-major matrix with one column per
 //! sample of the batch. Weights live outside the state and change in
 //! [`prospect_ode::OdeSystem::on_step_accepted`] (slow weights by operator splitting: the
-//! learning signals of the step's first evaluation, forward Euler over the step).
+//! learning signals of the step-start evaluation f(t0, y0) that
+//! [`prospect_ode::OdeSystem::on_step_start`] asks for, forward Euler over the step).
 //!
 //! - `buffers`: the signals of one evaluation (ŭ, r, φ', e, drives) and the vanilla memory;
 //! - `dynamics`: the three treatments (exact fixed point, vanilla sweep, no look-ahead);
