@@ -23,8 +23,8 @@ fn small(treatment: LoopTreatment) -> NetworkConfig {
 fn one_presentation(treatment: LoopTreatment, method: Method) -> (f64, u64, u64) {
     let mut net = Network::new(small(treatment), 1, 3).unwrap();
     net.set_rule(Box::new(LocalErrorRule::new(vec![0.5, 0.5])));
-    net.set_input(&[0.3, -0.7, 1.0, 0.2, -0.4]);
-    net.set_target(&[0.5, -0.2, 0.8]);
+    net.set_input(&[0.3, -0.7, 1.0, 0.2, -0.4]).unwrap();
+    net.set_target(&[0.5, -0.2, 0.8]).unwrap();
     let w0 = net.weights()[0].clone();
     let options = if method.is_fixed_step() {
         Options::fixed(0.01)
@@ -206,8 +206,8 @@ fn vanilla_transient_matches_step_by_step() {
     net.set_rule(Box::new(LocalErrorRule::new(eta.to_vec())));
     let x = [0.9, -0.4];
     let y = [0.3, -0.5];
-    net.set_input(&x);
-    net.set_target(&y);
+    net.set_input(&x).unwrap();
+    net.set_target(&y).unwrap();
     let mut w1 = net.weights()[0].clone();
     let mut w2 = net.weights()[1].clone();
     let (mut b1, mut b2) = (vec![0.0; 3], vec![0.0; 2]);
@@ -284,8 +284,8 @@ fn jacobi_increments_pair_mismatch_with_its_rates() {
     net.set_rule(Box::new(LocalErrorRule::new(eta.to_vec())));
     let x = [0.9, -0.4];
     let y = [0.3, -0.5];
-    net.set_input(&x);
-    net.set_target(&y);
+    net.set_input(&x).unwrap();
+    net.set_target(&y).unwrap();
     let mut w1 = net.weights()[0].clone();
     let mut w2 = net.weights()[1].clone();
     let w2_start = w2.clone();
