@@ -122,6 +122,16 @@ fn main() {
                 );
             }
         }
+        "timing-vanilla" => {
+            // Issue 8, item 6: vanilla with the update taken from its memory.
+            let e = epochs.unwrap_or(200);
+            train(
+                &format!("vanilla-seed{seed}"),
+                yin_yang_network(true, LoopTreatment::Vanilla),
+                yy_training(e, 1.0),
+                yy(),
+            );
+        }
         "fashion" => {
             let e = epochs.unwrap_or(10);
             let split =

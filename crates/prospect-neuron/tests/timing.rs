@@ -187,13 +187,17 @@ fn default_loop_treatment_is_vanilla() {
     );
 }
 
-/// Item 7: the vanilla scheme's transient (not only its fixed point) against the scheme written
-/// out here step by step for a 2-3-2 network under Euler: errors from the previous step's
-/// signals, e_L = β (y − ŭ_L^prev), e_1 = φ'(ŭ_1^prev) ⊙ W₂ᵀ e_L^prev; instantaneous forward
-/// ŭ_1 = W₁ x + b₁ + e_1, ŭ_L = W₂ φ(ŭ_1) + b₂ + e_L; u += dt (ŭ − u)/τ; then
-/// W_k += η dt e_k r_{k−1}ᵀ, b_k += η dt e_k from the same evaluation. Both sides are the same
-/// floating-point recipe, so they agree to rounding (1e-12); a changed pairing or a step of
-/// delay changes the increments at the first order of η dt ≈ 1e-2.
+/// Items 6 and 7: the vanilla scheme's transient (not only its fixed point) against the scheme
+/// written out here step by step for a 2-3-2 network under Euler: errors from the previous
+/// step's signals, e_L = β (y − ŭ_L^prev), e_1 = φ'(ŭ_1^prev) ⊙ W₂ᵀ e_L^prev; instantaneous
+/// forward ŭ_1 = W₁ x + b₁ + e_1, ŭ_L = W₂ φ(ŭ_1) + b₂ + e_L; u += dt (ŭ − u)/τ. The weights
+/// learn from the memory: the previous evaluation's mismatch ŭ_k − W_k r_{k−1} − b_k = e_k with
+/// the rates that formed that drive in that evaluation (W₁ += η dt e_1^prev (x^prev)ᵀ,
+/// W₂ += η dt e_L^prev (r_1^prev)ᵀ), the pairing that removed the late-epoch collapse (3/5 seeds
+/// → 0/5, benches/results/yinyang-timing-vanilla-memory.jsonl). The input changes after step 6:
+/// the first step of the new pattern must still pair the old mismatch with the old input x^prev.
+/// Both sides are the same floating-point recipe, so they agree to rounding (1e-12); a changed
+/// pairing or a step more or less of delay changes the increments at the first order of η dt ≈ 1e-2.
 #[test]
 fn vanilla_transient_matches_step_by_step() {
     let (beta, tau, dt, eta) = (0.7, 1.0, 0.1, [0.4, 0.6]);
@@ -204,19 +208,37 @@ fn vanilla_transient_matches_step_by_step() {
     let mut net = Network::new(cfg, 1, 9).unwrap();
     assert_eq!(net.config().loop_treatment, LoopTreatment::Vanilla);
     net.set_rule(Box::new(LocalErrorRule::new(eta.to_vec())));
-    let x = [0.9, -0.4];
+    let inputs = [[0.9, -0.4], [-0.6, 0.8]];
     let y = [0.3, -0.5];
-    net.set_input(&x).unwrap();
+    net.set_input(&inputs[0]).unwrap();
     net.set_target(&y).unwrap();
     let mut w1 = net.weights()[0].clone();
     let mut w2 = net.weights()[1].clone();
+    let w1_start = w1.clone();
     let (mut b1, mut b2) = (vec![0.0; 3], vec![0.0; 2]);
     let mut ode = Integrator::new(net, Method::Euler, 0.0, &[0.0; 5], Options::fixed(dt)).unwrap();
-    // Memory at rest.
-    let (mut ub1p, mut ub2p, mut e2p): (Vec<f64>, Vec<f64>, Vec<f64>) =
-        (vec![0.0; 3], vec![0.0; 2], vec![0.0; 2]);
+    // Memory at rest: ŭ = 0, r = φ(0) = 0, no errors, input 0.
+    let (mut ub1p, mut ub2p, mut r1p, mut e1p, mut e2p, mut xp): (
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        [f64; 2],
+    ) = (
+        vec![0.0; 3],
+        vec![0.0; 2],
+        vec![0.0; 3],
+        vec![0.0; 3],
+        vec![0.0; 2],
+        [0.0; 2],
+    );
     let mut u = vec![0.0; 5];
     for step in 0..12 {
+        let x = inputs[usize::from(step >= 6)];
+        if step == 6 {
+            ode.system_mut().set_input(&x).unwrap();
+        }
         let e2: Vec<f64> = (0..2).map(|i| beta * (y[i] - ub2p[i])).collect();
         let e1: Vec<f64> = (0..3)
             .map(|j| {
@@ -236,17 +258,17 @@ fn vanilla_transient_matches_step_by_step() {
         }
         for j in 0..3 {
             for i in 0..2 {
-                w1[(j, i)] += eta[0] * dt * e1[j] * x[i];
+                w1[(j, i)] += eta[0] * dt * e1p[j] * xp[i];
             }
-            b1[j] += eta[0] * dt * e1[j];
+            b1[j] += eta[0] * dt * e1p[j];
         }
         for i in 0..2 {
             for j in 0..3 {
-                w2[(i, j)] += eta[1] * dt * e2[i] * r1[j];
+                w2[(i, j)] += eta[1] * dt * e2p[i] * r1p[j];
             }
-            b2[i] += eta[1] * dt * e2[i];
+            b2[i] += eta[1] * dt * e2p[i];
         }
-        (ub1p, ub2p, e2p) = (ub1, ub2, e2);
+        (ub1p, ub2p, r1p, e1p, e2p, xp) = (ub1, ub2, r1, e1, e2, x);
         ode.step().unwrap();
         let net = ode.system();
         for (a, b) in ode.state().iter().zip(&u) {
@@ -258,10 +280,15 @@ fn vanilla_transient_matches_step_by_step() {
         }
         assert!((&net.weights()[0] - &w1).amax() < 1e-12, "step {step}: W₁");
         assert!((&net.weights()[1] - &w2).amax() < 1e-12, "step {step}: W₂");
+        for (a, b) in net.biases()[0].iter().zip(&b1) {
+            assert!((a - b).abs() < 1e-12, "step {step}: b₁");
+        }
         for (a, b) in net.biases()[1].iter().zip(&b2) {
             assert!((a - b).abs() < 1e-12, "step {step}: b₂");
         }
     }
+    // The comparison is not vacuous: the hidden errors moved W₁ by more than 1e-4.
+    assert!((&ode.system().weights()[0] - &w1_start).amax() > 1e-4);
 }
 
 /// Item 6: the Jacobi scheme's first steps against the scheme written out here under Euler,

@@ -40,10 +40,10 @@ pub(crate) fn at_rest(config: &NetworkConfig, batch: usize) -> Signals {
         .collect()
 }
 
-/// The vanilla scheme's memory: the signals of the previous accepted step's start (opaque;
-/// saved and restored around evaluations).
+/// The vanilla scheme's memory: the signals of the previous accepted step's start and the input
+/// they were evaluated with (opaque; saved and restored around evaluations).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SweepMemory(pub(crate) Signals);
+pub struct SweepMemory(pub(crate) Signals, pub(crate) Vec<f64>);
 
 /// Which buffer set holds the latest evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -63,6 +63,11 @@ pub struct Network {
     at_start: Signals,
     /// The previous step's start evaluation (the vanilla scheme's memory).
     memory: Signals,
+    /// The input (`n_0 × B`) with which `at_start` was evaluated: the presynaptic rates of the
+    /// first projection's drive in that evaluation.
+    at_start_input: Vec<f64>,
+    /// The input with which `memory` was evaluated (differs from `input` after a pattern change).
+    memory_input: Vec<f64>,
     latest: Latest,
     /// `on_step_start` asked for the step-start evaluation and the next `rhs` call is it.
     awaiting_start: bool,
@@ -137,6 +142,8 @@ impl Network {
             work: rest.clone(),
             at_start: rest.clone(),
             memory: rest,
+            at_start_input: vec![0.0; config.sizes[0] * batch],
+            memory_input: vec![0.0; config.sizes[0] * batch],
             latest: Latest::Work,
             awaiting_start: false,
             start_recorded: false,
@@ -262,18 +269,20 @@ impl Network {
 
     /// The vanilla scheme's memory of the previous step (for snapshots).
     pub fn memory(&self) -> SweepMemory {
-        SweepMemory(self.memory.clone())
+        SweepMemory(self.memory.clone(), self.memory_input.clone())
     }
 
     /// Restores a memory saved by [`Network::memory`].
     pub fn set_memory(&mut self, memory: SweepMemory) {
         self.memory = memory.0;
+        self.memory_input = memory.1;
         self.start_recorded = false;
     }
 
     /// Forgets the previous step: the vanilla memory returns to rest (ŭ = 0).
     pub fn reset_memory(&mut self) {
         self.memory = at_rest(&self.config, self.batch);
+        self.memory_input.fill(0.0);
         self.start_recorded = false;
     }
 

@@ -77,6 +77,7 @@ impl OdeSystem for Network {
         // keep it by swapping buffers, not copying.
         if self.awaiting_start {
             std::mem::swap(&mut self.work, &mut self.at_start);
+            self.at_start_input.copy_from_slice(&self.input);
             self.awaiting_start = false;
             self.start_recorded = true;
             self.latest = Latest::AtStart;
@@ -139,12 +140,27 @@ impl OdeSystem for Network {
                 // mismatch ŭ^n − W r^{n−1} − b of this step's evaluation n, whose drive used
                 // the rates r^{n−1} of evaluation n−1 and this step's input: it learns from its
                 // memory, one step after the error was formed, with the weights that formed ŭ^n.
+                // The vanilla scheme's mismatch ŭ^{n−1} − W r^{n−1} − b = e^{n−1} of evaluation
+                // n−1 is paired with that evaluation's own rates r^{n−1} and input (kept beside
+                // the memory, since a pattern change replaces `input`): the update lags one step,
+                // like Jacobi's. Pairing e^n with r^n of the same step instead is also consistent
+                // but collapsed 3 of 5 Yin-Yang seeds within 200 epochs (docs/reproduction.md §2).
                 let jacobi =
                     self.config.lookahead && self.config.loop_treatment == LoopTreatment::Jacobi;
-                let source = if jacobi { &self.memory } else { &self.at_start };
+                let vanilla =
+                    self.config.lookahead && self.config.loop_treatment == LoopTreatment::Vanilla;
+                let source = if jacobi || vanilla {
+                    &self.memory
+                } else {
+                    &self.at_start
+                };
                 for k in 0..self.layers() {
                     let pre = if k == 0 {
-                        &self.input
+                        if vanilla {
+                            &self.memory_input
+                        } else {
+                            &self.input
+                        }
                     } else {
                         &source[k - 1].rate
                     };
@@ -180,6 +196,7 @@ impl OdeSystem for Network {
                 )
             {
                 std::mem::swap(&mut self.memory, &mut self.at_start);
+                std::mem::swap(&mut self.memory_input, &mut self.at_start_input);
                 if self.latest == Latest::AtStart {
                     self.latest = Latest::Memory;
                 }
