@@ -5,3 +5,5 @@
 cargo build --release -p prospect-neuron --example reproduce
 for s in 0 1 2 3 4; do target/release/examples/reproduce timing-vanilla 200 $s; done > benches/results/yinyang-timing-vanilla-memory.jsonl 2> benches/results/yinyang-timing-vanilla-memory.err
 python3 benches/results/yinyang-timing-summary.py benches/results/yinyang-timing-vanilla-memory.jsonl > benches/results/yinyang-timing-vanilla-memory-summary.md
+# The current state of both delayed schemes (docs/reproduction.md §2): vanilla from this run, jacobi from yinyang-timing.jsonl.
+(cat benches/results/yinyang-timing-vanilla-memory.jsonl; grep '"jacobi-' benches/results/yinyang-timing.jsonl) | python3 benches/results/yinyang-timing-summary.py /dev/stdin > benches/results/yinyang-timing-current-summary.md
