@@ -34,6 +34,10 @@ struct Cli {
     /// No progress bars (they are also hidden when stderr is not a terminal).
     #[arg(long, global = true)]
     quiet: bool,
+    /// Memory a run may use (e.g. 8G, 512M); default: MemAvailable of /proc/meminfo.
+    /// Runs estimated to need more are refused before allocating.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = model::budget::parse_size)]
+    max_memory: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -141,6 +145,7 @@ fn fail(e: &RunError) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    model::budget::set_limit(cli.max_memory);
     let progress = !cli.quiet && std::io::stderr().is_terminal();
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -167,7 +172,15 @@ fn main() -> ExitCode {
                 }
             }
             if let Some(seed) = seed {
-                overrides.push(("training.seed".into(), toml::Value::Integer(seed as i64)));
+                // TOML integers are signed 64-bit: a larger seed cannot be stored in the
+                // effective model, so it is refused rather than wrapped to a negative number.
+                let Ok(seed) = i64::try_from(seed) else {
+                    return bad_input(format!(
+                        "--seed {seed}: seeds must be below 2^63 = {}",
+                        1u64 << 63
+                    ));
+                };
+                overrides.push(("training.seed".into(), toml::Value::Integer(seed)));
             }
             let loaded = match Model::load(&model, &overrides) {
                 Ok(m) => m,

@@ -81,6 +81,7 @@ impl Model {
             err(&key, e.into_inner().to_string())
         })?;
         validate(&file).map_err(|(key, reason)| err(&key, reason))?;
+        super::budget::check(&file).map_err(|(key, reason)| err(&key, reason))?;
         let effective = toml::to_string(&table).map_err(|e| err("-", e.to_string()))?;
         Ok(Model {
             path: path.to_path_buf(),
