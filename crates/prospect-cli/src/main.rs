@@ -128,8 +128,24 @@ enum Command {
     },
 }
 
+/// The command line as typed, each argument quoted for a POSIX shell where needed, so that
+/// the `command_line` attribute of a trace can be pasted back into a shell.
 fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    std::env::args_os()
+        .map(|a| shell_quote(&a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `arg` as one POSIX shell word: unchanged when it holds only safe characters, else in
+/// single quotes with each `'` written as `'\''`.
+fn shell_quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
 }
 
 /// Reports a bad-input error (exit code 2).
@@ -216,6 +232,13 @@ fn main() -> ExitCode {
             emit_slurm,
             only_index,
         } => {
+            if let Some(s) = sets.iter().find(|s| !s.contains('=')) {
+                return bad_input(format!(
+                    "{}: {}: --set {s:?} has no values: expected {s}=v1,v2,…",
+                    model.display(),
+                    s.trim()
+                ));
+            }
             let seeds = match commands::sweep::parse_seeds(&seeds) {
                 Ok(s) => s,
                 Err(e) => return bad_input(format!("{e:#}")),

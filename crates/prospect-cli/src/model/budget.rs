@@ -152,7 +152,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .parse()
         .map_err(|_| format!("{text:?}: expected a size such as 512M or 8G"))?;
     let bytes = v * scale as f64;
-    if !(bytes.is_finite() && bytes >= 1.0 && bytes < 1.8e19) {
+    if !(1.0..1.8e19).contains(&bytes) {
         return Err(format!(
             "{text:?}: expected a size between 1 byte and 16 EiB"
         ));
