@@ -5,7 +5,6 @@
 //! 2 bad input (model file, key, value, arguments), 130 interrupted by Ctrl-C.
 
 mod commands;
-mod model;
 mod progress;
 mod recorder;
 
@@ -21,6 +20,7 @@ use commands::plot::{Kind, PlotRequest};
 use commands::run::{RunError, RunRequest};
 use commands::sweep::SweepRequest;
 use model::{Model, parse_override};
+use prospect_cli::model;
 
 #[derive(Parser)]
 #[command(

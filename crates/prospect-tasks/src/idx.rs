@@ -323,4 +323,31 @@ mod tests {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Any byte string is an array or an error value, never a panic.
+        #[test]
+        fn any_bytes_give_an_array_or_an_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            dims in 0usize..5,
+        ) {
+            let _ = parse_idx(Path::new("x"), &bytes, dims);
+        }
+
+        /// Any header (valid magic, any dimensions) with any body: an array whose data length
+        /// is the product of its dimensions, or an error.
+        #[test]
+        fn any_header_gives_a_consistent_array_or_an_error(
+            dims in proptest::collection::vec(proptest::prelude::any::<u32>(), 0..4),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let bytes = idx_bytes(&dims, &body);
+            if let Ok(a) = parse_idx(Path::new("x"), &bytes, dims.len()) {
+                let n: usize = a.dims.iter().product();
+                proptest::prop_assert_eq!(n, a.data.len());
+            }
+        }
+    }
 }

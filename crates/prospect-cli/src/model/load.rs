@@ -68,6 +68,21 @@ impl Model {
         };
         let text =
             std::fs::read_to_string(path).map_err(|e| err("-", format!("cannot read: {e}")))?;
+        Model::parse(path, text, overrides)
+    }
+
+    /// Parses model-file `text` (named `path` in errors), applies `overrides`, validates and
+    /// checks the memory budget. Any text gives a model or an error, never a panic.
+    pub fn parse(
+        path: &Path,
+        text: String,
+        overrides: &[(String, toml::Value)],
+    ) -> Result<Model, ModelError> {
+        let err = |key: &str, reason: String| ModelError {
+            file: path.to_path_buf(),
+            key: key.to_string(),
+            reason,
+        };
         let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             let at = e.span().map_or(String::new(), |s| {
                 let (line, column) = line_column(&text, s.start);
