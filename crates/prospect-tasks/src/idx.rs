@@ -40,7 +40,15 @@ pub fn read_idx(path: &Path, expected_dims: usize) -> Result<IdxArray, TaskError
     let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
     let magic = std::io::BufRead::fill_buf(&mut file).map_err(io)?;
     if magic.starts_with(&[0x1f, 0x8b]) {
-        read_idx_from(GzDecoder::new(file), path, expected_dims)
+        read_idx_from(GzDecoder::new(file), path, expected_dims).map_err(|e| match e {
+            TaskError::Format { path, reason } if reason.starts_with("reading ") => {
+                TaskError::Format {
+                    path,
+                    reason: format!("corrupt or truncated gzip stream: {reason}"),
+                }
+            }
+            e => e,
+        })
     } else {
         read_idx_from(file, path, expected_dims)
     }
