@@ -39,8 +39,8 @@ fn run(sizes: &[usize], batch: usize, treatment: Option<LoopTreatment>, min_seco
     while start.elapsed().as_secs_f64() < min_seconds || steps < 100 {
         let (x, y) = &patterns[p % patterns.len()];
         let net = ode.system_mut();
-        net.set_input(x);
-        net.set_target(y);
+        net.set_input(x).unwrap();
+        net.set_target(y).unwrap();
         let t = ode.t();
         ode.advance_to(t + 1.0).unwrap();
         steps += 10;

@@ -184,4 +184,14 @@ impl NetworkConfig {
             None => self.tau[layer],
         }
     }
+
+    /// The smallest membrane time constant τ of any neuron (time units): it sets the fastest
+    /// rate 1/τ_min of `τ u̇ = ŭ − u`, hence the largest stable step of explicit methods.
+    pub fn min_tau(&self) -> f64 {
+        let min = |v: &mut dyn Iterator<Item = &f64>| v.fold(f64::INFINITY, |m, &t| m.min(t));
+        match &self.tau_per_neuron {
+            Some(per) => min(&mut per.iter().flatten()),
+            None => min(&mut self.tau.iter()),
+        }
+    }
 }

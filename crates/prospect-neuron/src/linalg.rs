@@ -107,9 +107,13 @@ pub fn gemm(alpha: f64, a: MatRef<'_>, b: MatRef<'_>, beta: f64, c: &mut [f64]) 
 mod tests {
     use super::*;
 
+    /// Every case runs through `gemm` and, where A has contiguous columns (the only layout
+    /// `small_gemm` takes), through `small_gemm` directly; (4, 3, 2) and (30, 4, 20) are small
+    /// and tall (m ≥ k), so `gemm` itself dispatches them to `small_gemm` too.
     #[test]
     fn small_and_blocked_products_agree_for_every_transpose() {
-        for (m, k, n) in [(3, 4, 2), (50, 40, 30)] {
+        let mut small_dispatches = 0;
+        for (m, k, n) in [(3, 4, 2), (4, 3, 2), (30, 4, 20), (50, 40, 30)] {
             let a = nalgebra::DMatrix::from_fn(m, k, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
             let at = a.transpose();
             let b = nalgebra::DMatrix::from_fn(k, n, |i, j| ((i * 5 + j) % 7) as f64 - 3.0);
@@ -128,14 +132,21 @@ mod tests {
                 };
                 let mut c = vec![0.5; m * n];
                 gemm(1.5, ar, br, 0.5, &mut c);
-                assert!(
-                    c.iter()
-                        .zip(want.as_slice())
-                        .all(|(x, y)| (x - y).abs() < 1e-9),
-                    "{m}x{k}x{n} {ta} {tb}"
-                );
+                // Entries are integers times 1.5 plus 0.25: exact in f64 for either order of
+                // summation, so any difference is a wrong index, not rounding.
+                assert_eq!(c, want.as_slice(), "gemm {m}x{k}x{n} {ta} {tb}");
+                if m * n * k <= SMALL_GEMM && m >= k && !ta {
+                    small_dispatches += 1;
+                }
+                if !ta {
+                    let mut c = vec![0.5; m * n];
+                    small_gemm(1.5, ar, br, 0.5, &mut c);
+                    assert_eq!(c, want.as_slice(), "small_gemm {m}x{k}x{n} {tb}");
+                }
             }
         }
+        // (4, 3, 2) and (30, 4, 20), each with B plain and transposed.
+        assert_eq!(small_dispatches, 4);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
+use crate::NetworkError;
 use crate::linalg::{MatRef, gemm};
 
 /// What one projection's rule sees for one step.
@@ -32,13 +33,14 @@ pub struct LayerSignal<'a> {
 pub trait PlasticityRule: Send {
     /// Short name for logs and trace files.
     fn name(&self) -> &'static str;
-    /// Updates one projection's weights and biases.
+    /// Updates one projection's weights and biases; an error (e.g. no rate for the projection)
+    /// stops the run.
     fn apply(
         &mut self,
         signal: &LayerSignal<'_>,
         weights: &mut DMatrix<f64>,
         bias: &mut DVector<f64>,
-    );
+    ) -> Result<(), NetworkError>;
 }
 
 /// The local rule `dW_l/dt = η_l (ŭ_l − W_l r_{l−1} − b_l) r_{l−1}ᵀ`,
@@ -66,16 +68,28 @@ impl PlasticityRule for LocalErrorRule {
         "local-error"
     }
 
-    fn apply(&mut self, s: &LayerSignal<'_>, weights: &mut DMatrix<f64>, bias: &mut DVector<f64>) {
-        let rate = s.dt * self.eta[s.projection] / s.batch as f64;
+    fn apply(
+        &mut self,
+        s: &LayerSignal<'_>,
+        weights: &mut DMatrix<f64>,
+        bias: &mut DVector<f64>,
+    ) -> Result<(), NetworkError> {
+        let eta = *self
+            .eta
+            .get(s.projection)
+            .ok_or(NetworkError::MissingLearningRate {
+                projection: s.projection,
+                rates: self.eta.len(),
+            })?;
+        let rate = s.dt * eta / s.batch as f64;
         if rate == 0.0 {
-            return;
+            return Ok(());
         }
         let post = MatRef::new(s.post, s.n_post, s.batch);
         let pre = MatRef::new(s.pre, s.n_pre, s.batch);
         gemm(rate, post, pre.t(), 1.0, weights.as_mut_slice());
         if !self.learn_biases {
-            return;
+            return Ok(());
         }
         let bias = bias.as_mut_slice();
         for col in s.post.chunks_exact(s.n_post) {
@@ -83,5 +97,6 @@ impl PlasticityRule for LocalErrorRule {
                 *bi += rate * p;
             }
         }
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use prospect_ode::{Integrator, Method, OdeSystem, Options};
+use prospect_ode::{Integrator, Method, OdeError, OdeSystem, Options};
 use prospect_tasks::{Dataset, Split};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -137,6 +137,23 @@ impl Trainer {
         if config.eta.iter().any(|e| !e.is_finite()) {
             return Err(cfg_err("eta", "every learning rate must be finite".into()));
         }
+        // A fixed-step method must be stable on the fastest decay −u/τ_min: with look-ahead ŭ does
+        // not depend on u within an evaluation, so −1/τ are the Jacobian's eigenvalues and the
+        // bound is exact; without look-ahead it is necessary, not sufficient.
+        if let Some(limit) = config.method.real_axis_stability_limit()
+            && config.dt > limit * network.min_tau()
+        {
+            return Err(cfg_err(
+                "dt",
+                format!(
+                    "{} is unstable for {} at τ_min = {}: needs dt ≤ {limit:.4} τ_min = {}",
+                    config.dt,
+                    config.method,
+                    network.min_tau(),
+                    limit * network.min_tau()
+                ),
+            ));
+        }
         if config.evaluate_every == 0 {
             return Err(cfg_err("evaluate_every", "must be ≥ 1".into()));
         }
@@ -167,7 +184,7 @@ impl Trainer {
             Options::fixed(config.dt)
         } else {
             Options {
-                max_steps: usize::MAX,
+                max_steps: max_steps_per_presentation(net.config(), config.presentation_time),
                 ..Options::adaptive(config.rtol, config.atol)
             }
         };
@@ -299,8 +316,22 @@ impl Trainer {
         self.evaluate(&split.test)
     }
 
-    /// Evaluates any data set of the right shape (see [`Trainer::evaluate_test`]).
+    /// Evaluates any data set of the right shape (see [`Trainer::evaluate_test`]); a set of
+    /// another shape, or an empty one, is refused.
     pub fn evaluate(&mut self, set: &Dataset) -> Result<(Option<f64>, f64), NetworkError> {
+        let sizes = &self.ode.system().config().sizes;
+        let (n_in, n_out) = (sizes[0], sizes[sizes.len() - 1]);
+        if set.n_inputs != n_in || set.n_outputs != n_out || set.is_empty() {
+            return Err(NetworkError::Data {
+                name: set.name.clone(),
+                reason: format!(
+                    "{} samples of {} inputs and {} outputs; the network needs ≥ 1 sample of {n_in} and {n_out}",
+                    set.len(),
+                    set.n_inputs,
+                    set.n_outputs
+                ),
+            });
+        }
         let (t, state) = (self.ode.t(), self.ode.state().to_vec());
         let memory = self.ode.system().memory().clone();
         {
@@ -353,8 +384,8 @@ impl Trainer {
             {
                 let (input, target) = (&self.input, &self.target);
                 let net = self.ode.system_mut();
-                net.set_input(input);
-                net.set_target(target);
+                net.set_input(input)?;
+                net.set_target(target)?;
             }
             if self.config.reset_between_patterns {
                 let zeros = vec![0.0; self.ode.state().len()];
@@ -369,6 +400,7 @@ impl Trainer {
             }
             let t_end = t0 + self.config.presentation_time;
             self.advance(t_end, learning, recorder, epoch)?;
+            self.check_network()?;
             self.tally_outputs(set, &batch_ids[..real], &mut tally);
         }
         Ok(tally)
@@ -382,40 +414,107 @@ impl Trainer {
         recorder: &mut dyn Recorder,
         epoch: usize,
     ) -> Result<(), NetworkError> {
-        let fail = |source| NetworkError::Integration { epoch, source };
         // Step by step only when the recorder wants a sample by the end of this presentation.
         if !(learning && recorder.wants(t_end)) {
-            return self.ode.advance_to(t_end).map_err(fail);
+            let done = self.ode.advance_to(t_end);
+            return done.map_err(|source| self.failure(epoch, source));
         }
-        // Step by step, recording after each accepted step.
+        // Step by step, recording after each accepted step; the integrator's step limit
+        // applies to the whole presentation, not to each one-step call.
+        let stats = self.ode.stats();
+        let steps_before = stats.accepted_steps + stats.rejected_steps;
         while self.ode.t() < t_end {
             let step_end = (self.ode.t() + self.ode.step_size()).min(t_end);
-            self.ode.advance_to(step_end).map_err(fail)?;
+            let done = self.ode.advance_to(step_end);
+            done.map_err(|source| self.failure(epoch, source))?;
+            let stats = self.ode.stats();
+            let max_steps = max_steps_per_presentation(
+                self.ode.system().config(),
+                self.config.presentation_time,
+            );
+            if !self.config.method.is_fixed_step()
+                && stats.accepted_steps + stats.rejected_steps - steps_before > max_steps
+            {
+                let source = OdeError::MaxStepsExceeded {
+                    t: self.ode.t(),
+                    h: self.ode.step_size(),
+                    max_steps,
+                };
+                return Err(self.failure(epoch, source));
+            }
             if recorder.wants(self.ode.t()) {
-                self.record_rows(recorder);
+                self.record_rows(recorder)?;
             }
         }
-        Ok(())
+        self.check_network()
     }
 
-    /// Emits u, ŭ, r, e of every layer (first sample of the batch) and the target.
-    fn record_rows(&mut self, recorder: &mut dyn Recorder) {
+    /// The error a failed integration stands for: the network's own reason when it has one
+    /// (fixed point, weights), a non-finite voltage named by layer, unit and sample, or the
+    /// integrator's error as it is.
+    fn failure(&self, epoch: usize, source: OdeError) -> NetworkError {
+        let net = self.ode.system();
+        if let Some(fault) = net.fault() {
+            return fault.clone();
+        }
+        match source {
+            OdeError::NonFiniteState { t, component } => match net.locate(component) {
+                Some((layer, unit, sample)) => NetworkError::NonFiniteState {
+                    epoch,
+                    t,
+                    layer,
+                    unit,
+                    sample,
+                },
+                None => NetworkError::Integration { epoch, source },
+            },
+            source => NetworkError::Integration { epoch, source },
+        }
+    }
+
+    /// Fails when the network reports a fault after an otherwise successful advance (e.g. a
+    /// weight that became non-finite in the last update).
+    fn check_network(&self) -> Result<(), NetworkError> {
+        match self.ode.system().fault() {
+            Some(fault) => Err(fault.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Emits u, ŭ, r, e of every layer (first sample of the batch) and the target. A value that
+    /// is not a finite f32 (NaN, or beyond ±3.4e38, which the file cannot hold) fails the run.
+    fn record_rows(&mut self, recorder: &mut dyn Recorder) -> Result<(), NetworkError> {
         let t = self.ode.t();
         self.ode.derivative(); // evaluates the network at (t, u)
+        self.check_network()?;
         let net = self.ode.system();
         let state = self.ode.state();
-        let to_f32 = |v: &[f64], n: usize| v[..n].iter().map(|x| *x as f32).collect::<Vec<_>>();
+        let to_f32 = |population: &str, variable: &'static str, v: &[f64], n: usize| {
+            let row: Vec<f32> = v[..n].iter().map(|x| *x as f32).collect();
+            match row.iter().position(|x| !x.is_finite()) {
+                None => Ok(row),
+                Some(unit) => Err(NetworkError::NonFiniteRecord {
+                    t,
+                    population: population.to_string(),
+                    variable,
+                    unit,
+                    value: v[unit],
+                }),
+            }
+        };
         for k in 0..net.layers() {
             let n = net.config().sizes[k + 1];
-            let population = format!("layer{}", k + 1);
-            recorder.record(&population, "u", t, &to_f32(&state[net.layer_range(k)], n));
-            recorder.record(&population, "u_breve", t, &to_f32(net.breve(k), n));
-            recorder.record(&population, "r", t, &to_f32(net.rate(k), n));
-            recorder.record(&population, "e", t, &to_f32(net.error(k), n));
+            let p = format!("layer{}", k + 1);
+            let u = &state[net.layer_range(k)];
+            recorder.record(&p, "u", t, &to_f32(&p, "u", u, n)?);
+            recorder.record(&p, "u_breve", t, &to_f32(&p, "u_breve", net.breve(k), n)?);
+            recorder.record(&p, "r", t, &to_f32(&p, "r", net.rate(k), n)?);
+            recorder.record(&p, "e", t, &to_f32(&p, "e", net.error(k), n)?);
         }
         let n_out = *net.config().sizes.last().unwrap();
-        let population = format!("layer{}", net.layers());
-        recorder.record(&population, "target", t, &to_f32(net.target(), n_out));
+        let p = format!("layer{}", net.layers());
+        recorder.record(&p, "target", t, &to_f32(&p, "target", net.target(), n_out)?);
+        Ok(())
     }
 
     fn load_batch(&mut self, set: &Dataset, ids: &[usize]) {
@@ -469,5 +568,19 @@ impl Trainer {
             }
             tally.count += 1;
         }
+    }
+}
+
+/// Most integrator steps (accepted and rejected) one presentation may take before the run
+/// fails. A method that resolves the fastest time constant needs about `T / τ_min` steps; the
+/// limit allows a thousand times that (at least 100 000), so only a step size that has
+/// collapsed far below the dynamics' own scale (e.g. a tolerance f64 cannot meet) reaches it.
+pub fn max_steps_per_presentation(network: &NetworkConfig, presentation_time: f64) -> usize {
+    let tau_min = network.min_tau();
+    let natural = (presentation_time / tau_min).ceil();
+    if natural.is_finite() && natural < 1e12 {
+        (1000.0 * natural).max(1e5) as usize
+    } else {
+        usize::MAX
     }
 }

@@ -89,8 +89,11 @@ fn teacher_student_regression_tracks_backprop() {
     let ours = metrics.last().unwrap().test_loss.unwrap();
     let theirs = baseline.last().unwrap().test_loss.unwrap();
     assert!(ours < 0.3 * initial, "loss {initial} -> {ours}");
+    // Measured: ours/theirs − 1 = 5.1 % (loss 0.00507 vs 0.00482). At finite β the nudged
+    // errors deviate from the gradient by O(β) = 5 % relative, so the bound is 2β = 10 %; a
+    // wrong learning-rate scale (e.g. missing β/(1+β) or 1/B) moves the ratio by far more.
     assert!(
-        (ours / theirs - 1.0).abs() < 0.25,
+        (ours / theirs - 1.0).abs() < 2.0 * 0.05,
         "ours {ours}, backprop {theirs}"
     );
 }

@@ -17,9 +17,10 @@ pub enum OdeError {
     /// The iteration matrix `I/(h·γ) − J` could not be factorised.
     #[error("singular iteration matrix at t = {t} with step {h:e}")]
     SingularMatrix { t: f64, h: f64 },
-    /// More than [`crate::Options::max_steps`] steps in one call.
-    #[error("more than {max_steps} steps in one call, stopped at t = {t}")]
-    MaxStepsExceeded { t: f64, max_steps: usize },
+    /// More than [`crate::Options::max_steps`] steps in one call; `h` is the step size the
+    /// controller proposed last (a tiny `h` says the tolerance cannot be met).
+    #[error("more than {max_steps} steps in one call, stopped at t = {t} with step size {h:e}")]
+    MaxStepsExceeded { t: f64, h: f64, max_steps: usize },
     /// The request itself is invalid (wrong dimension, target time behind, missing linear part).
     #[error("invalid input: {reason}")]
     InvalidInput { reason: String },

@@ -390,6 +390,7 @@ impl<S: OdeSystem> Integrator<S> {
             if *steps >= self.options.max_steps {
                 return Err(OdeError::MaxStepsExceeded {
                     t: self.t,
+                    h: self.h,
                     max_steps: self.options.max_steps,
                 });
             }

@@ -6,6 +6,10 @@ use crate::{OdeError, OdeSystem};
 use std::fmt;
 use std::str::FromStr;
 
+/// Left end of classical RK4's stability region on the real axis: the real root of
+/// `1 + z + z²/2 + z³/6 + z⁴/24 = 1` other than 0, negated.
+const RK4_REAL_AXIS_LIMIT: f64 = 2.785_293_563_405_282;
+
 /// An integration method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -54,6 +58,20 @@ impl Method {
     /// Whether the method takes steps of a fixed size `dt` (no error control).
     pub fn is_fixed_step(self) -> bool {
         matches!(self, Method::Euler | Method::Rk4 | Method::ExponentialEuler)
+    }
+
+    /// The largest `h·|λ|` for which a fixed-step method is stable on `y' = λ y` with real
+    /// `λ < 0`: the left end of its stability region on the negative real axis. Forward Euler,
+    /// `|1 + z| ≤ 1`, gives 2 (so `dt ≤ 2 τ` for `τ u̇ = −u`); classical RK4,
+    /// `|1 + z + z²/2 + z³/6 + z⁴/24| ≤ 1`, gives 2.785293563405282 (Hairer & Wanner II, IV.2,
+    /// Fig. 2.1). `None` where no such limit exists or applies: exponential Euler integrates
+    /// the linear part exactly, and adaptive methods choose their own steps.
+    pub fn real_axis_stability_limit(self) -> Option<f64> {
+        match self {
+            Method::Euler => Some(2.0),
+            Method::Rk4 => Some(RK4_REAL_AXIS_LIMIT),
+            _ => None,
+        }
     }
 
     /// Whether the method is implicit in the stiff sense (stable on stiff systems).
@@ -111,5 +129,23 @@ mod tests {
         }
         let err = "rk45".parse::<Method>().unwrap_err();
         assert!(err.contains("rk45") && err.contains("dopri5"), "{err}");
+    }
+
+    /// The limit is where the amplification factor of `y' = −y/τ` reaches magnitude 1: just
+    /// inside it a fixed-step run of the decay shrinks, just outside it grows.
+    #[test]
+    fn real_axis_limits_bound_the_stable_decay() {
+        for m in [Method::Euler, Method::Rk4] {
+            let limit = m.real_axis_stability_limit().unwrap();
+            let amplification = |z: f64| match m {
+                Method::Euler => 1.0 + z,
+                _ => 1.0 + z + z * z / 2.0 + z.powi(3) / 6.0 + z.powi(4) / 24.0,
+            };
+            assert!((amplification(-limit).abs() - 1.0).abs() < 1e-12, "{m}");
+            assert!(amplification(-limit * (1.0 - 1e-6)).abs() < 1.0, "{m}");
+            assert!(amplification(-limit * (1.0 + 1e-6)).abs() > 1.0, "{m}");
+        }
+        assert_eq!(Method::ExponentialEuler.real_axis_stability_limit(), None);
+        assert_eq!(Method::Dopri5.real_axis_stability_limit(), None);
     }
 }

@@ -267,5 +267,54 @@ pub fn validate(m: &ModelFile) -> Check {
             }
         }
     }
+    integration_limits(m)?;
+    Ok(())
+}
+
+/// Settings the integrator cannot honour, refused before anything runs (issue 8 item 5, issue 9
+/// item 12). Runs after the range checks above, so the values are finite and positive.
+///
+/// - A fixed step beyond the method's stability limit on the real axis,
+///   `dt > c · τ_min` (c = 2 for Euler, 2.785 for RK4; [`Method::real_axis_stability_limit`]):
+///   the decay `τ u̇ = −u` would grow by `|R(−dt/τ)| > 1` per step and the run diverge.
+/// - `rtol` below f64's machine epsilon with `atol = 0`: the rounding of a step's own update is
+///   already `ε·|y|`, so no step size meets the tolerance and the step collapses.
+fn integration_limits(m: &ModelFile) -> Check {
+    let i = &m.integrator;
+    let Ok(method) = i.method.parse::<Method>() else {
+        return Ok(());
+    };
+    let layers = m.network.sizes.len().saturating_sub(1);
+    let tau_min = m
+        .network
+        .tau
+        .expand(layers)
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+    if method.is_fixed_step()
+        && let Some(limit) = method.real_axis_stability_limit()
+        && i.dt > limit * tau_min
+    {
+        return fail(
+            "integrator.dt",
+            format!(
+                "{} is unstable for {method} with network.tau down to {tau_min}: \
+                 {method} needs dt ≤ {limit:.4} τ_min = {}",
+                i.dt,
+                limit * tau_min
+            ),
+        );
+    }
+    if !method.is_fixed_step() && i.atol == 0.0 && i.rtol < f64::EPSILON {
+        return fail(
+            "integrator.rtol",
+            format!(
+                "{:e} with integrator.atol = 0 cannot be met in double precision \
+                 (rounding alone is {:e} relative): raise rtol or set atol > 0",
+                i.rtol,
+                f64::EPSILON
+            ),
+        );
+    }
     Ok(())
 }

@@ -294,7 +294,9 @@ impl Network {
     /// Smooth activations follow ŭ in every sweep. The sweeps are relaxed (`e += ω (F(e) − e)`,
     /// ω halved whenever the residual grows), which keeps them convergent when the loop gain
     /// β‖W_{l+1} S W_{l+1}ᵀ‖ exceeds 1 (large weights), where the plain iteration diverges.
-    pub(super) fn solve_exact(&mut self) -> bool {
+    /// Solves the error loop's fixed point; on failure, the non-input layer (1-based) with the
+    /// largest residual max |F(e) − e| of the last sweep, and that residual.
+    pub(super) fn solve_exact(&mut self) -> Result<(), (usize, f64)> {
         let l = self.layers();
         let beta = self.effective_beta();
         let nudged = beta > 0.0;
@@ -312,7 +314,9 @@ impl Network {
         };
         let mut omega = 1.0;
         let mut previous_change = f64::INFINITY;
+        let mut worst = (l, f64::NAN);
         for sweep in 0..sweeps {
+            worst = (l, 0.0);
             self.stats.fixed_point_sweeps += 1;
             // Forward: drives, ŭ = A + e, rates (the warm start is the previous evaluation's e).
             for k in 0..l {
@@ -328,7 +332,7 @@ impl Network {
                 finish(act, layer, sweep < SLOPE_SWEEPS || act.is_smooth());
             }
             if !nudged {
-                return true;
+                return Ok(());
             }
             // Backward: new errors F(e) from the layer above; relaxed update e += ω (F − e);
             // the residual max |F − e| decides convergence.
@@ -340,6 +344,7 @@ impl Network {
                     change = change.max((e - top.error[i]).abs());
                     top.error[i] += omega * (e - top.error[i]);
                 }
+                worst = (l, change);
             }
             for k in (0..l - 1).rev() {
                 let (lower, upper) = self.work.split_at_mut(k + 1);
@@ -353,9 +358,13 @@ impl Network {
                     &mut self.back,
                     next,
                 );
+                let before = change;
                 for (e, n) in layer.error.iter_mut().zip(next.iter()) {
                     change = change.max((n - *e).abs());
                     *e += omega * (n - *e);
+                }
+                if change > before || change.is_nan() {
+                    worst = (k + 1, change);
                 }
             }
             // The plain iteration diverges once the loop gain β‖W S Wᵀ‖ exceeds 1, although the
@@ -372,9 +381,9 @@ impl Network {
                     let layer = &mut self.work[k];
                     finish(act, layer, act.is_smooth());
                 }
-                return true;
+                return Ok(());
             }
         }
-        false
+        Err(worst)
     }
 }

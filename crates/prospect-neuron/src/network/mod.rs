@@ -65,6 +65,9 @@ pub struct Network {
     /// Scratch for `Wᵀ m` and new errors in fixed-point sweeps.
     back: Vec<f64>,
     next_error: Vec<f64>,
+    /// Why the network cannot go on (a fixed point that failed in the latest evaluation, a
+    /// non-finite weight, a rule error); read by the trainer when the integrator stops.
+    fault: Option<NetworkError>,
     stats: NetworkStats,
 }
 
@@ -133,6 +136,7 @@ impl Network {
             start_recorded: false,
             back: vec![0.0; widest],
             next_error: vec![0.0; widest],
+            fault: None,
             stats: NetworkStats::default(),
             config,
         })
@@ -199,16 +203,37 @@ impl Network {
         self.rule = Some(rule);
     }
 
-    /// Sets the input batch: `n_0 × B` column-major (one column per sample).
-    pub fn set_input(&mut self, input: &[f64]) {
+    /// Sets the input batch: `n_0 × B` column-major (one column per sample); any other length
+    /// is refused.
+    pub fn set_input(&mut self, input: &[f64]) -> Result<(), NetworkError> {
+        check_len("input", input.len(), self.input.len())?;
         self.input.copy_from_slice(input);
         self.start_recorded = false;
+        Ok(())
     }
 
-    /// Sets the target batch: `n_L × B` column-major.
-    pub fn set_target(&mut self, target: &[f64]) {
+    /// Sets the target batch: `n_L × B` column-major; any other length is refused.
+    pub fn set_target(&mut self, target: &[f64]) -> Result<(), NetworkError> {
+        check_len("target", target.len(), self.target.len())?;
         self.target.copy_from_slice(target);
         self.start_recorded = false;
+        Ok(())
+    }
+
+    /// Where state component `i` lives: (non-input layer, 1-based as in the trace file's
+    /// `layer<k>`; unit; batch column), or `None` beyond the state. The integrator reports
+    /// failures by component index only; this names them.
+    pub fn locate(&self, i: usize) -> Option<(usize, usize, usize)> {
+        let k = (0..self.layers()).find(|&k| self.layer_range(k).contains(&i))?;
+        let n = self.config.sizes[k + 1];
+        let j = i - self.offsets[k];
+        Some((k + 1, j % n, j / n))
+    }
+
+    /// Why the network cannot go on, if it cannot: the latest evaluation's fixed point did not
+    /// converge, a weight became non-finite, or the rule failed. `None` while all is well.
+    pub fn fault(&self) -> Option<&NetworkError> {
+        self.fault.as_ref()
     }
 
     /// Switches output nudging (β) on or off.
@@ -287,6 +312,18 @@ impl Network {
     /// evaluation), `n_L × B`.
     pub fn output(&self) -> &[f64] {
         &self.latest()[self.layers() - 1].breve
+    }
+}
+
+fn check_len(what: &'static str, got: usize, expected: usize) -> Result<(), NetworkError> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(NetworkError::Shape {
+            what,
+            got,
+            expected,
+        })
     }
 }
 

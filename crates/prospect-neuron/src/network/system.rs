@@ -4,8 +4,8 @@ use prospect_ode::OdeSystem;
 
 use super::buffers::Latest;
 use super::{Network, learning_signal};
-use crate::LoopTreatment;
 use crate::plasticity::LayerSignal;
+use crate::{LoopTreatment, NetworkError};
 
 impl OdeSystem for Network {
     fn dim(&self) -> usize {
@@ -15,19 +15,19 @@ impl OdeSystem for Network {
     /// `τ u̇ = W r + b − u + e`, i.e. `τ u̇ = ŭ − u` with look-ahead.
     fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.stats.evaluations += 1;
-        let ok = match (self.config.lookahead, self.config.loop_treatment) {
+        let solved = match (self.config.lookahead, self.config.loop_treatment) {
             (true, LoopTreatment::Exact) => self.solve_exact(),
             (true, LoopTreatment::Vanilla) => {
                 self.vanilla_sweep();
-                true
+                Ok(())
             }
             (true, LoopTreatment::Jacobi) => {
                 self.jacobi_sweep();
-                true
+                Ok(())
             }
             (false, _) => {
                 self.no_lookahead_pass(y);
-                true
+                Ok(())
             }
         };
         for k in 0..self.layers() {
@@ -46,9 +46,31 @@ impl OdeSystem for Network {
                 }
             }
         }
-        if !ok {
-            self.stats.fixed_point_failures += 1;
-            dy.fill(f64::NAN);
+        // A failed fixed point keeps its reason here (the integrator sees only the NaN
+        // derivative, and an adaptive method may still recover with a smaller step); a later
+        // successful evaluation clears it.
+        match solved {
+            Ok(()) => {
+                if matches!(
+                    self.fault,
+                    Some(NetworkError::FixedPointNotConverged { .. })
+                ) {
+                    self.fault = None;
+                }
+            }
+            Err((layer, residual)) => {
+                self.stats.fixed_point_failures += 1;
+                dy.fill(f64::NAN);
+                if !matches!(self.fault, Some(NetworkError::NonFiniteWeight { .. })) {
+                    self.fault = Some(NetworkError::FixedPointNotConverged {
+                        t,
+                        layer,
+                        residual,
+                        sweeps: self.config.fixed_point_max_iterations,
+                        tolerance: self.config.fixed_point_tolerance,
+                    });
+                }
+            }
         }
         // The first evaluation of a step carries its learning signals (and, for the vanilla
         // scheme, the next step's memory): keep it by swapping buffers, not copying.
@@ -98,7 +120,17 @@ impl OdeSystem for Network {
                         batch: self.batch,
                         dt: t1 - t0,
                     };
-                    rule.apply(&signal, &mut self.weights[k], &mut self.biases[k]);
+                    let applied = rule.apply(&signal, &mut self.weights[k], &mut self.biases[k]);
+                    if let Err(e) = applied {
+                        self.fault.get_or_insert(e);
+                    } else if self.fault.is_none() {
+                        self.fault = non_finite_parameter(
+                            t1,
+                            k,
+                            self.weights[k].as_slice(),
+                            self.biases[k].as_slice(),
+                        );
+                    }
                 }
                 self.rule = Some(rule);
                 self.stats.plasticity_updates += 1;
@@ -121,4 +153,25 @@ impl OdeSystem for Network {
         self.start_recorded = false;
         changed
     }
+}
+
+/// The first NaN or infinite entry of projection `k`'s weights (column-major `n_post × n_pre`)
+/// or bias. One pass summing `x · 0` (NaN exactly for non-finite x) in the common case; the
+/// entry is searched only on failure.
+fn non_finite_parameter(t: f64, k: usize, w: &[f64], b: &[f64]) -> Option<NetworkError> {
+    let probe = w.iter().chain(b).fold(0.0, |acc, x| acc + x * 0.0);
+    if probe == 0.0 {
+        return None;
+    }
+    let rows = b.len();
+    let (row, col) = match w.iter().position(|x| !x.is_finite()) {
+        Some(i) => (i % rows, Some(i / rows)),
+        None => (b.iter().position(|x| !x.is_finite())?, None),
+    };
+    Some(NetworkError::NonFiniteWeight {
+        t,
+        projection: k + 1,
+        row,
+        col,
+    })
 }

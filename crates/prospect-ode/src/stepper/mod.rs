@@ -54,7 +54,10 @@ pub struct StepRequest<'a> {
     pub tolerances: &'a Tolerances,
 }
 
-/// One method's step. Implementations keep their own scratch buffers, so a step does not allocate.
+/// One method's step. Implementations keep their own scratch buffers: a step of the explicit
+/// Runge–Kutta methods and exponential Euler does not allocate. RODAS4 and BDF do: RODAS4 forms
+/// and LU-factorises a new `n × n` iteration matrix every step, BDF allocates its Newton iterate
+/// each attempt and a new `(order + 1) × n` history whenever the step size changes.
 pub trait Stepper<S: OdeSystem + ?Sized> {
     /// The method's name, as in [`crate::Method`].
     fn name(&self) -> &'static str;
