@@ -9,6 +9,8 @@
 //! - `yinyang`: look-ahead vs none at T = τ/10 (4-120-3, τ = 10, Euler dt = 0.1, batch 20);
 //! - `slow`: no look-ahead at T = 20τ (learning rates per presentation kept, η = η·T / T);
 //! - `loops`: the vanilla and exact loop treatments side by side;
+//! - `zigzag`: layer 2's ŭ under vanilla and jacobi against the exact treatment on the same
+//!   weights and inputs, at checkpoints over training (issue 8, item 6);
 //! - `fashion`: Fashion-MNIST 784-300-100-10 with look-ahead vs the backprop baseline.
 
 use prospect_neuron::backprop::{Backprop, run};
@@ -16,6 +18,7 @@ use prospect_neuron::{
     Activation, EpochMetrics, LoopTreatment, Network, NetworkConfig, NullRecorder, Trainer,
     TrainingConfig, WeightInit,
 };
+use prospect_ode::OdeSystem;
 use prospect_tasks::{Split, idx, yin_yang};
 use std::path::Path;
 
@@ -132,6 +135,25 @@ fn main() {
                 yy(),
             );
         }
+        "zigzag" => {
+            let e = epochs.unwrap_or(100);
+            for (name, treatment) in [
+                ("vanilla", LoopTreatment::Vanilla),
+                ("jacobi", LoopTreatment::Jacobi),
+            ] {
+                let mut trainer =
+                    Trainer::new(yin_yang_network(true, treatment), yy_training(e, 1.0), yy())
+                        .expect("valid configuration");
+                for epoch in 0..=e {
+                    if epoch > 0 {
+                        trainer.train_epoch(&mut NullRecorder).expect("epoch");
+                    }
+                    if [0, 1, 5, 10, 20, 50, 100, 150, 200].contains(&epoch) {
+                        zigzag(name, epoch, trainer.network(), &trainer.split().train);
+                    }
+                }
+            }
+        }
         "fashion" => {
             let e = epochs.unwrap_or(10);
             let split =
@@ -155,4 +177,90 @@ fn main() {
         }
         other => panic!("unknown run {other}; expected yinyang, slow, loops or fashion"),
     }
+}
+
+/// Layer 2's ŭ over presentations of the first 10 training batches (T = 1, Euler dt = 0.1,
+/// nudged, no learning, memory carried from pattern to pattern as in training) under `net`'s
+/// delayed treatment, against the exact treatment's ŭ (constant within a presentation: with
+/// look-ahead it depends on the inputs only) on the same weights. Prints the mean over
+/// presentations of max |ŭ − ŭ_exact| over steps, units and samples, the same over the second
+/// half of each presentation, and the largest step-to-step jump |ŭⁿ − ŭⁿ⁻¹| in that half.
+fn zigzag(run: &str, epoch: usize, trained: &Network, set: &prospect_tasks::Dataset) {
+    let batch = trained.batch();
+    let make = |treatment| {
+        let mut cfg = trained.config().clone();
+        cfg.loop_treatment = treatment;
+        let mut net = Network::new(cfg, batch, 0).expect("network");
+        net.set_parameters(trained.weights().to_vec(), trained.biases().to_vec())
+            .expect("same shapes");
+        net.set_plasticity(false);
+        net
+    };
+    let mut delayed = make(trained.config().loop_treatment);
+    let mut exact = make(LoopTreatment::Exact);
+    let dim = delayed.dim();
+    let (y, mut dy) = (vec![0.0; dim], vec![0.0; dim]);
+    let (n_in, n_out) = (set.n_inputs, set.n_outputs);
+    let (mut dev, mut late, mut jump, mut failed) = (0.0, 0.0, 0.0f64, 0usize);
+    let batches = 10;
+    let dt = 0.1;
+    for b in 0..batches {
+        let ids = b * batch..(b + 1) * batch;
+        let x: Vec<f64> = ids
+            .clone()
+            .flat_map(|i| set.input(i).iter().map(|&v| f64::from(v)))
+            .collect();
+        let t: Vec<f64> = ids
+            .flat_map(|i| set.target(i).iter().map(|&v| f64::from(v)))
+            .collect();
+        assert_eq!((x.len(), t.len()), (n_in * batch, n_out * batch));
+        for net in [&mut delayed, &mut exact] {
+            net.set_input(&x).expect("input");
+            net.set_target(&t).expect("target");
+        }
+        exact.rhs(0.0, &y, &mut dy);
+        if dy.iter().any(|v| !v.is_finite()) {
+            failed += 1;
+            continue;
+        }
+        let reference = exact.breve(1).to_vec();
+        let (mut worst, mut worst_late) = (0.0f64, 0.0f64);
+        let mut previous: Option<Vec<f64>> = None;
+        for n in 0..10 {
+            let t0 = n as f64 * dt;
+            delayed.on_step_start(t0, &y);
+            delayed.rhs(t0, &y, &mut dy);
+            let now = delayed.breve(1).to_vec();
+            let d = now
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            worst = worst.max(d);
+            if n >= 5 {
+                worst_late = worst_late.max(d);
+                if let Some(p) = &previous {
+                    let j = now
+                        .iter()
+                        .zip(p)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0.0, f64::max);
+                    jump = jump.max(j);
+                }
+            }
+            previous = Some(now);
+            delayed.on_step_accepted(t0, t0 + dt, &y);
+        }
+        dev += worst;
+        late += worst_late;
+    }
+    let ok = (batches - failed).max(1) as f64;
+    let gain = trained.config().beta * trained.weights()[1].norm().powi(2);
+    println!(
+        "{{\"run\": \"{run}\", \"epoch\": {epoch}, \"max_dev\": {:.4}, \"max_dev_late\": {:.4}, \
+         \"max_jump_late\": {:.4}, \"exact_failed\": {failed}, \"beta_w2_frob_sq\": {gain:.3}}}",
+        dev / ok,
+        late / ok,
+        jump
+    );
 }
