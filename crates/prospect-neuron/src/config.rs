@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "kebab-case")]
 pub enum LoopTreatment {
     /// The reference code's one-step-delayed scheme: `ŭ = u + τ u̇` with `u̇` from the previous
-    /// accepted step, so signals move one layer per step. Exact only as `dt → 0`.
+    /// accepted step, so signals move one layer per step. Exact only as `dt → 0`. The weights
+    /// learn one step later, from the previous step's mismatch `ŭ − W r − b = e` paired with
+    /// that evaluation's own rates and input (pairing them within the step collapsed 3 of 5
+    /// Yin-Yang runs, docs/reproduction.md §2).
     Vanilla,
     /// The reference code's `VANILLA` variant read literally: every layer is updated from the
     /// previous step's rates and errors at once (drives `W r^prev + b`, ŭ = drive + e^prev),
