@@ -6,7 +6,6 @@
 //! SIGTERM (see [`signals`]).
 
 mod commands;
-mod model;
 mod progress;
 mod recorder;
 mod signals;
@@ -23,6 +22,7 @@ use commands::plot::{Kind, PlotRequest};
 use commands::run::{RunError, RunRequest};
 use commands::sweep::SweepRequest;
 use model::{Model, parse_override};
+use prospect_cli::model;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +36,10 @@ struct Cli {
     /// No progress bars (they are also hidden when stderr is not a terminal).
     #[arg(long, global = true)]
     quiet: bool,
+    /// Memory a run may use (e.g. 8G, 512M); default: MemAvailable of /proc/meminfo.
+    /// Runs estimated to need more are refused before allocating.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = model::budget::parse_size)]
+    max_memory: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -129,8 +133,24 @@ enum Command {
     },
 }
 
+/// The command line as typed, each argument quoted for a POSIX shell where needed, so that
+/// the `command_line` attribute of a trace can be pasted back into a shell.
 fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    std::env::args_os()
+        .map(|a| shell_quote(&a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `arg` as one POSIX shell word: unchanged when it holds only safe characters, else in
+/// single quotes with each `'` written as `'\''`.
+fn shell_quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
 }
 
 /// Reports a bad-input error (exit code 2).
@@ -149,6 +169,7 @@ fn fail(e: &RunError) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    model::budget::set_limit(cli.max_memory);
     let progress = !cli.quiet && std::io::stderr().is_terminal();
     let stop = Arc::new(AtomicBool::new(false));
     signals::install(stop.clone());
@@ -168,7 +189,15 @@ fn main() -> ExitCode {
                 }
             }
             if let Some(seed) = seed {
-                overrides.push(("training.seed".into(), toml::Value::Integer(seed as i64)));
+                // TOML integers are signed 64-bit: a larger seed cannot be stored in the
+                // effective model, so it is refused rather than wrapped to a negative number.
+                let Ok(seed) = i64::try_from(seed) else {
+                    return bad_input(format!(
+                        "--seed {seed}: seeds must be below 2^63 = {}",
+                        1u64 << 63
+                    ));
+                };
+                overrides.push(("training.seed".into(), toml::Value::Integer(seed)));
             }
             let loaded = match Model::load(&model, &overrides) {
                 Ok(m) => m,
@@ -205,6 +234,13 @@ fn main() -> ExitCode {
             emit_slurm,
             only_index,
         } => {
+            if let Some(s) = sets.iter().find(|s| !s.contains('=')) {
+                return bad_input(format!(
+                    "{}: {}: --set {s:?} has no values: expected {s}=v1,v2,…",
+                    model.display(),
+                    s.trim()
+                ));
+            }
             let seeds = match commands::sweep::parse_seeds(&seeds) {
                 Ok(s) => s,
                 Err(e) => return bad_input(format!("{e:#}")),

@@ -51,6 +51,18 @@ pub trait OdeSystem {
         false
     }
 
+    /// Called by the integrator at the start of every attempted step from `(t0, y0)`, for every
+    /// method (also before a retry after a rejected attempt). Return `true` to ask for the
+    /// step-start evaluation: the integrator then calls [`OdeSystem::rhs`] at `(t0, y0)` as its
+    /// **next** right-hand-side call, before any stage of the step, even where the method itself
+    /// would not evaluate there (BDF with a history) or holds a cached `f(t0, y0)`. Systems that
+    /// take signals from the state at the step's start (e.g. learning signals of slow weights,
+    /// or the memory of a one-step-delayed scheme) identify that evaluation this way, not by
+    /// comparing times. The default asks for nothing.
+    fn on_step_start(&mut self, _t0: f64, _y0: &[f64]) -> bool {
+        false
+    }
+
     /// Called by the integrator after it accepts a step from `t0` to `t1` with new state `y1`
     /// (a discrete callback, as in DifferentialEquations.jl). Systems with slow variables kept
     /// outside the state (e.g. synaptic weights updated by operator splitting) or with memory of
@@ -85,6 +97,9 @@ impl<S: OdeSystem + ?Sized> OdeSystem for &mut S {
     }
     fn is_autonomous(&self) -> bool {
         (**self).is_autonomous()
+    }
+    fn on_step_start(&mut self, t0: f64, y0: &[f64]) -> bool {
+        (**self).on_step_start(t0, y0)
     }
     fn on_step_accepted(&mut self, t0: f64, t1: f64, y1: &[f64]) -> bool {
         (**self).on_step_accepted(t0, t1, y1)

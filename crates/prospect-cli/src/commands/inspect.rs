@@ -7,6 +7,12 @@ use prospect_trace::TraceReader;
 
 /// A plain-text description: root attributes, datasets with shapes, final metric values.
 pub fn describe(path: &Path) -> anyhow::Result<String> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "{}: is a folder; inspect describes one trace file (.h5) — use collect for a folder",
+            path.display()
+        );
+    }
     let r = TraceReader::open(path)?;
     let mut out = String::new();
     writeln!(out, "file: {}", path.display())?;

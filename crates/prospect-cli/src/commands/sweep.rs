@@ -110,15 +110,25 @@ pub fn parse_seeds(text: &str) -> anyhow::Result<Vec<u64>> {
         if b <= a {
             bail!("--seeds {text:?}: empty range (the end is excluded)");
         }
+        if b > 1 << 63 {
+            bail!("--seeds {text:?}: seeds must be below 2^63 (TOML integers are signed 64-bit)");
+        }
+        crate::model::budget::check_points(b - a, &format!("--seeds {text:?}"))
+            .map_err(anyhow::Error::msg)?;
         return Ok((a..b).collect());
     }
-    text.split(',')
+    let seeds: Vec<u64> = text
+        .split(',')
         .map(|s| {
             s.trim()
                 .parse()
                 .with_context(|| format!("--seeds {text:?}"))
         })
-        .collect()
+        .collect::<anyhow::Result<_>>()?;
+    if let Some(s) = seeds.iter().find(|&&s| s >= 1 << 63) {
+        bail!("--seeds {text:?}: seed {s} is not below 2^63 (TOML integers are signed 64-bit)");
+    }
+    Ok(seeds)
 }
 
 /// The grid of a sweep: overrides shared by every run (`--set` with one value) and the
