@@ -39,10 +39,7 @@ fn sigkill_at_random_moments_leaves_every_dataset_readable() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     let stderr = String::from_utf8_lossy(&o.stderr);
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        o.status.success(),
-        "kill test failed: {stdout}\n{stderr}"
-    );
+    assert!(o.status.success(), "kill test failed: {stdout}\n{stderr}");
     let stats: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(stats["kills"], 20, "{stdout}");
     assert_eq!(stats["failures"], 0, "{stdout}");
