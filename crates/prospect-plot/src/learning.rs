@@ -5,8 +5,13 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use prospect_trace::TraceReader;
+
 use crate::PlotError;
-use crate::output::{FONT, Figure, colour, draw_legend, msg, render};
+use crate::output::{FONT, Figure, colour, draw_legend, fit_left, msg, render};
+
+/// Margin around the chart (pixels).
+const MARGIN: u32 = 12;
 
 /// One run's curve.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,9 +62,13 @@ impl Figure for Learning<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let x = padded_range(self.curves.iter().flat_map(|c| c.x.iter().copied()));
         let y = padded_range(self.curves.iter().flat_map(|c| c.y.iter().copied()));
+        // The caption is centred in the area less its margins; a longer one is cut at both edges.
+        let font = (FONT, 24).into_font();
+        let width = area.dim_in_pixel().0.saturating_sub(2 * MARGIN);
+        let title = fit_left(area, self.title, &font.clone().into_text_style(area), width)?;
         let mut chart = ChartBuilder::on(area)
-            .caption(self.title, (FONT, 24))
-            .margin(12)
+            .caption(title, font)
+            .margin(MARGIN)
             .x_label_area_size(45)
             .y_label_area_size(60)
             .build_cartesian_2d(x.0..x.1, y.0..y.1)
@@ -88,6 +97,43 @@ impl Figure for Learning<'_> {
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
+}
+
+/// The train/test pair a metric belongs to: `test_accuracy` → (`train_accuracy`,
+/// `test_accuracy`, `accuracy`); `None` for a metric without a `train_`/`test_` prefix.
+pub fn split_pair(metric: &str) -> Option<(String, String, String)> {
+    let rest = metric
+        .strip_prefix("test_")
+        .or_else(|| metric.strip_prefix("train_"))?;
+    Some((format!("train_{rest}"), format!("test_{rest}"), rest.to_string()))
+}
+
+/// The curves of one run for `metric`: when the file holds both the train and the test version
+/// of it (see [`split_pair`]), both, labelled `<label> train` and `<label> test`, so that a
+/// learning figure shows over-fitting at a glance; otherwise the one curve, labelled `label`.
+pub fn run_curves(
+    reader: &TraceReader,
+    metric: &str,
+    label: &str,
+) -> Result<Vec<Curve>, PlotError> {
+    let one = |name: &str, label: String| -> Result<Curve, PlotError> {
+        let m = reader.metric(name)?;
+        Ok(Curve {
+            label,
+            x: m.x,
+            y: m.values,
+        })
+    };
+    let names = reader.metric_names()?;
+    if let Some((train, test, _)) = split_pair(metric) {
+        if names.contains(&train) && names.contains(&test) {
+            return Ok(vec![
+                one(&train, format!("{label} train"))?,
+                one(&test, format!("{label} test"))?,
+            ]);
+        }
+    }
+    Ok(vec![one(metric, label.to_string())?])
 }
 
 /// Draws `metric` (y axis label, with its unit if any) against `x_label` for each curve.
