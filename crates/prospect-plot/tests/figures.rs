@@ -1,7 +1,9 @@
 //! Figures from real trace files: non-empty PNG and SVG, the expected number of series (counted
 //! in the SVG text), labels and units present.
 
-use prospect_plot::{AblationGroup, Curve, TracePlot, plot_ablation, plot_learning, plot_traces};
+use prospect_plot::{
+    AblationGroup, Curve, TracePlot, plot_ablation, plot_learning, plot_traces, run_curves,
+};
 use prospect_trace::{RunInfo, Sampling, TraceWriter, WriterOptions};
 use std::path::PathBuf;
 
@@ -200,4 +202,91 @@ fn mean_band_and_final_values_are_the_sample_statistics() {
     assert_eq!(band[0], (1.0, 2.0, 2f64.sqrt()));
     let (m, s) = prospect_plot::ablation::final_values(&runs);
     assert_eq!((m, s), (6.0, 8f64.sqrt()));
+}
+
+/// A trace file holding the given metrics over epochs 1..=5.
+fn metrics_file(name: &str, metrics: &[&str]) -> PathBuf {
+    let path = temp(name);
+    let mut w = TraceWriter::create(&path, &RunInfo::default(), WriterOptions::default()).unwrap();
+    for e in 1..=5u32 {
+        for (k, m) in metrics.iter().enumerate() {
+            w.metric(m, "epoch", f64::from(e), 0.5 + 0.05 * f64::from(e) + 0.01 * k as f64)
+                .unwrap();
+        }
+    }
+    w.finish().unwrap();
+    path
+}
+
+#[test]
+fn learning_figures_draw_train_and_test_together_when_both_exist() {
+    let both = metrics_file("both.h5", &["train_accuracy", "test_accuracy", "test_loss"]);
+    let reader = prospect_trace::TraceReader::open(&both).unwrap();
+    let curves = run_curves(&reader, "test_accuracy", "run").unwrap();
+    let out = temp("both.svg");
+    plot_learning(&curves, "accuracy", "epoch", "t", &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    // Two series, each a line and a legend sample of width 2, and both named in the legend.
+    assert_eq!(count(&svg, "stroke-width=\"2\" points="), 4);
+    let labels = texts(&svg);
+    assert!(labels.iter().any(|t| t == "run train"), "{labels:?}");
+    assert!(labels.iter().any(|t| t == "run test"), "{labels:?}");
+    // Asking for the train metric gives the same pair.
+    assert_eq!(run_curves(&reader, "train_accuracy", "run").unwrap(), curves);
+    // Only test_loss exists: one series.
+    let one = run_curves(&reader, "test_loss", "run").unwrap();
+    assert_eq!(one.len(), 1);
+    plot_learning(&one, "test_loss", "epoch", "t", &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(count(&svg, "stroke-width=\"2\" points="), 2);
+    let only_test = metrics_file("test-only.h5", &["test_accuracy"]);
+    let reader = prospect_trace::TraceReader::open(&only_test).unwrap();
+    assert_eq!(run_curves(&reader, "test_accuracy", "run").unwrap().len(), 1);
+}
+
+#[test]
+fn learning_titles_with_long_paths_fit_the_figure_width() {
+    let curves = vec![Curve {
+        label: "run".into(),
+        x: vec![1.0, 2.0],
+        y: vec![0.5, 0.6],
+    }];
+    // Digits, '/' and '.', so that the width bound below holds: in DejaVu Sans every digit
+    // advances 1303/2048 em, '/' 690/2048 em and '.' 651/2048 em (both below 0.34 em), each
+    // letter of "h5" at most 1303/2048 em, and '—' and '…' 1 em; 1 em is the font-size the SVG
+    // writes. A 900 px figure has 876 px inside its 12 px margins: a title wider than that is cut
+    // at both edges.
+    let path = (0..30).map(|k| format!("/{k:08}")).collect::<String>() + "/0123456789.h5";
+    let title = format!("accuracy — {path}");
+    let out = temp("long-title.svg");
+    plot_learning(&curves, "accuracy", "epoch", &title, &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let shown = texts(&svg)
+        .into_iter()
+        .find(|t| t.ends_with("0123456789.h5"))
+        .expect("the title keeps the file name");
+    assert!(shown.starts_with('…'), "{shown}");
+    let upper_bound_em: f64 = shown
+        .chars()
+        .map(|c| match c {
+            '—' | '…' => 1.0,
+            '/' | '.' => 0.34,
+            _ => 1303.0 / 2048.0,
+        })
+        .sum();
+    let font_size: f64 = svg
+        .split("<text")
+        .find(|t| t.contains("0123456789.h5"))
+        .and_then(|t| t.split("font-size=\"").nth(1))
+        .and_then(|t| t.split('"').next())
+        .and_then(|v| v.parse().ok())
+        .expect("the title's font-size");
+    // Guards the bound's use: a title font smaller than this would be unreadable.
+    assert!(font_size >= 16.0, "{font_size}");
+    let upper_bound_px = font_size * upper_bound_em;
+    assert!(upper_bound_px <= 876.0, "{shown}: up to {upper_bound_px} px");
+    // A title that fits is left alone.
+    plot_learning(&curves, "accuracy", "epoch", "accuracy — run.h5", &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(texts(&svg).iter().any(|t| t == "accuracy — run.h5"));
 }
