@@ -37,7 +37,8 @@ pub(crate) fn tick(v: f64) -> String {
         // `as i64` also turns -0.0 into "0".
         format!("{}", v as i64)
     } else {
-        format!("{}", (v * 1e6).round() / 1e6)
+        // Rounding a tick like -2.8e-17 gives -0.0; adding 0.0 makes it +0.0, printed "0".
+        format!("{}", (v * 1e6).round() / 1e6 + 0.0)
     }
 }
 

@@ -290,3 +290,39 @@ fn learning_titles_with_long_paths_fit_the_figure_width() {
     let svg = std::fs::read_to_string(&out).unwrap();
     assert!(texts(&svg).iter().any(|t| t == "accuracy — run.h5"));
 }
+
+#[test]
+fn trace_tick_labels_have_no_negative_zero() {
+    // A range from -0.5 to 1.43 (as the Yin-Yang output layer's first 15 time units): plotters
+    // places the tick at zero as -0.5 + 5 × 0.1 = -2.8e-17, which printed "-0".
+    let path = temp("negative-zero.h5");
+    let mut w = TraceWriter::create(&path, &RunInfo::default(), WriterOptions::default()).unwrap();
+    w.declare_series(
+        "layer2",
+        "u",
+        1,
+        "a.u.",
+        Sampling::Grid {
+            starting_time: 0.0,
+            rate: 10.0,
+        },
+    )
+    .unwrap();
+    for i in 0..150 {
+        let v = -0.5 + 1.93 * f64::from(i) / 149.0;
+        w.row("layer2", "u", f64::from(i) * 0.1, &[v as f32])
+            .unwrap();
+    }
+    w.finish().unwrap();
+    let what = TracePlot {
+        population: "layer2".into(),
+        variables: vec!["u".into()],
+        units: vec![0],
+        window: None,
+    };
+    let out = temp("negative-zero.svg");
+    plot_traces(&path, &what, &out).unwrap();
+    let labels = texts(&std::fs::read_to_string(&out).unwrap());
+    assert!(labels.iter().any(|t| t == "0"), "{labels:?}");
+    assert!(!labels.iter().any(|t| t == "-0"), "{labels:?}");
+}
