@@ -78,6 +78,8 @@ impl Figure for Learning<'_> {
             .configure_mesh()
             .x_desc(self.x_label)
             .y_desc(self.metric)
+            // Integer epochs: no more ticks than epochs, so none falls between two (1.2, 1.4).
+            .x_labels(((x.1 - x.0).floor() as usize + 1).clamp(2, 10))
             .x_label_formatter(&|v| tick(*v))
             .label_style((FONT, 14))
             .draw()
@@ -95,7 +97,7 @@ impl Figure for Learning<'_> {
                     PathElement::new(vec![(x, y), (x + 20, y)], colour(i).stroke_width(2))
                 });
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        draw_legend(&mut chart, legend_corner(self.curves, x, y))?;
         Ok(())
     }
 }
@@ -135,6 +137,57 @@ pub fn run_curves(
         }
     }
     Ok(vec![one(metric, label.to_string())?])
+}
+
+/// The place for the legend that covers the fewest data: each candidate box (sized from the
+/// labels at 14 px: ~8 px a character plus the sample, 18 px a row, in a ~816 × 490 px plot)
+/// is scored by how many points of the curves, 20 per segment, fall inside it.
+fn legend_corner(curves: &[Curve], x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+    use SeriesLabelPosition::{LowerLeft, LowerRight, MiddleLeft, MiddleRight, UpperLeft, UpperRight};
+    let chars = curves.iter().map(|c| c.label.chars().count()).max().unwrap_or(0);
+    let w = ((40.0 + 8.0 * chars as f64) / 816.0).min(1.0);
+    let h = ((10.0 + 18.0 * curves.len() as f64) / 490.0).min(1.0);
+    let points: Vec<(f64, f64)> = curves
+        .iter()
+        .flat_map(|c| {
+            let p: Vec<(f64, f64)> = c
+                .x
+                .iter()
+                .zip(&c.y)
+                .map(|(a, b)| ((a - x.0) / (x.1 - x.0), (b - y.0) / (y.1 - y.0)))
+                .collect();
+            let segments: Vec<(f64, f64)> = p
+                .windows(2)
+                .flat_map(|s| {
+                    (0..20).map(move |k| {
+                        let f = f64::from(k) / 20.0;
+                        (s[0].0 + f * (s[1].0 - s[0].0), s[0].1 + f * (s[1].1 - s[0].1))
+                    })
+                })
+                .collect();
+            segments.into_iter().chain(p)
+        })
+        .collect();
+    let (left, right) = ((0.0, w), (1.0 - w, 1.0));
+    let (low, mid, high) = ((0.0, h), (0.5 - h / 2.0, 0.5 + h / 2.0), (1.0 - h, 1.0));
+    let candidates = [
+        (UpperRight, right, high),
+        (LowerRight, right, low),
+        (UpperLeft, left, high),
+        (LowerLeft, left, low),
+        (MiddleRight, right, mid),
+        (MiddleLeft, left, mid),
+    ];
+    let covered = |(bx, by): ((f64, f64), (f64, f64))| {
+        points
+            .iter()
+            .filter(|(px, py)| *px >= bx.0 && *px <= bx.1 && *py >= by.0 && *py <= by.1)
+            .count()
+    };
+    candidates
+        .into_iter()
+        .min_by_key(|(_, bx, by)| covered((*bx, *by)))
+        .map_or(UpperRight, |(pos, _, _)| pos)
 }
 
 /// Draws `metric` (y axis label, with its unit if any) against `x_label` for each curve.
