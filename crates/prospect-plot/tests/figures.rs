@@ -326,3 +326,47 @@ fn trace_tick_labels_have_no_negative_zero() {
     assert!(labels.iter().any(|t| t == "0"), "{labels:?}");
     assert!(!labels.iter().any(|t| t == "-0"), "{labels:?}");
 }
+
+#[test]
+fn learning_legends_stay_off_rising_curves() {
+    // Accuracy-like curves rise to the upper right, where the legend used to sit.
+    let curves: Vec<Curve> = (0..2)
+        .map(|k| Curve {
+            label: format!("run {k}"),
+            x: (1..=10).map(f64::from).collect(),
+            y: (1..=10).map(|e| 0.1 * f64::from(e) + 0.01 * f64::from(k)).collect(),
+        })
+        .collect();
+    let out = temp("legend.svg");
+    plot_learning(&curves, "accuracy", "epoch", "t", &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let attr = |tag: &str, name: &str| -> f64 {
+        tag.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    let frame = svg
+        .split("<rect")
+        .map(|r| r.split('>').next().unwrap_or(""))
+        .find(|r| r.contains("stroke=\"#000000\""))
+        .expect("a legend frame");
+    let (lx, ly) = (attr(frame, "x"), attr(frame, "y"));
+    let (lw, lh) = (attr(frame, "width"), attr(frame, "height"));
+    // No point of the polylines (in pixels) lies inside the legend's frame.
+    let inside = svg
+        .split("stroke-width=\"2\" points=\"")
+        .skip(1)
+        .map(|p| p.split('"').next().unwrap_or("").split_whitespace().collect::<Vec<_>>())
+        // Legend samples are two-point lines; the data lines have ten points.
+        .filter(|p| p.len() > 2)
+        .flatten()
+        .filter_map(|xy| {
+            let (x, y) = xy.split_once(',')?;
+            Some((x.parse::<f64>().ok()?, y.parse::<f64>().ok()?))
+        })
+        .filter(|(x, y)| *x > lx && *x < lx + lw && *y > ly && *y < ly + lh)
+        .count();
+    assert_eq!(inside, 0, "legend at ({lx}, {ly}) {lw}×{lh} covers data");
+}
