@@ -370,3 +370,33 @@ fn learning_legends_stay_off_rising_curves() {
         .count();
     assert_eq!(inside, 0, "legend at ({lx}, {ly}) {lw}×{lh} covers data");
 }
+
+#[test]
+fn trace_lines_break_where_the_recording_paused() {
+    // u recorded over [0, 10) and [20, 30) (two recorded epochs): two lines, none across the gap.
+    let path = temp("gap.h5");
+    let mut w = TraceWriter::create(&path, &RunInfo::default(), WriterOptions::default()).unwrap();
+    w.declare_series("layer2", "u", 1, "a.u.", Sampling::Irregular)
+        .unwrap();
+    for i in (0..100).chain(200..300) {
+        let t = f64::from(i) * 0.1;
+        w.row("layer2", "u", t, &[(t / 3.0).sin() as f32]).unwrap();
+    }
+    w.finish().unwrap();
+    let what = TracePlot {
+        population: "layer2".into(),
+        variables: vec!["u".into()],
+        units: vec![0],
+        window: None,
+    };
+    let out = temp("gap.svg");
+    plot_traces(&path, &what, &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    // Data lines have many points; axes, ticks and legend samples two.
+    let lines = svg
+        .split(" points=\"")
+        .skip(1)
+        .filter(|p| p.split('"').next().unwrap_or("").split_whitespace().count() > 2)
+        .count();
+    assert_eq!(lines, 2);
+}
