@@ -2,18 +2,19 @@
 //!
 //! Results go to files; stdout carries one parseable line per command (JSON for `run`);
 //! progress bars and messages go to stderr. Exit codes: 0 success, 1 a run failed,
-//! 2 bad input (model file, key, value, arguments), 130 interrupted by Ctrl-C.
+//! 2 bad input (model file, key, value, arguments), 130 interrupted by Ctrl-C, 143 stopped by
+//! SIGTERM (see [`signals`]).
 
 mod commands;
-mod model;
 mod progress;
 mod recorder;
+mod signals;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,7 @@ use commands::plot::{Kind, PlotRequest};
 use commands::run::{RunError, RunRequest};
 use commands::sweep::SweepRequest;
 use model::{Model, parse_override};
+use prospect_cli::model;
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +36,10 @@ struct Cli {
     /// No progress bars (they are also hidden when stderr is not a terminal).
     #[arg(long, global = true)]
     quiet: bool,
+    /// Memory a run may use (e.g. 8G, 512M); default: MemAvailable of /proc/meminfo.
+    /// Runs estimated to need more are refused before allocating.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = model::budget::parse_size)]
+    max_memory: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -51,9 +57,12 @@ enum Command {
         /// Seed (overrides training.seed).
         #[arg(long)]
         seed: Option<u64>,
-        /// Trace file (default traces/<model>-seed<N>.h5).
+        /// Trace file (default traces/<model>-seed<N>.h5). An existing file is refused.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace an existing trace file at --out (never a file that is not a prospect trace).
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Run the grid of parameter values × seeds in parallel; one trace per run and summary.csv.
     #[command(
@@ -124,8 +133,24 @@ enum Command {
     },
 }
 
+/// The command line as typed, each argument quoted for a POSIX shell where needed, so that
+/// the `command_line` attribute of a trace can be pasted back into a shell.
 fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    std::env::args_os()
+        .map(|a| shell_quote(&a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `arg` as one POSIX shell word: unchanged when it holds only safe characters, else in
+/// single quotes with each `'` written as `'\''`.
+fn shell_quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
 }
 
 /// Reports a bad-input error (exit code 2).
@@ -136,28 +161,25 @@ fn bad_input(e: impl std::fmt::Display) -> ExitCode {
 
 fn fail(e: &RunError) -> ExitCode {
     eprintln!("error: {e}");
-    ExitCode::from(e.exit_code() as u8)
+    match e {
+        RunError::Interrupted(_) => ExitCode::from(signals::exit_code()),
+        _ => ExitCode::from(e.exit_code() as u8),
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    model::budget::set_limit(cli.max_memory);
     let progress = !cli.quiet && std::io::stderr().is_terminal();
     let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        let _ = ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\nstopping after the current batch (Ctrl-C again to abort)");
-        });
-    }
+    signals::install(stop.clone());
     match cli.command {
         Command::Run {
             model,
             sets,
             seed,
             out,
+            overwrite,
         } => {
             let mut overrides = Vec::new();
             for s in &sets {
@@ -167,7 +189,15 @@ fn main() -> ExitCode {
                 }
             }
             if let Some(seed) = seed {
-                overrides.push(("training.seed".into(), toml::Value::Integer(seed as i64)));
+                // TOML integers are signed 64-bit: a larger seed cannot be stored in the
+                // effective model, so it is refused rather than wrapped to a negative number.
+                let Ok(seed) = i64::try_from(seed) else {
+                    return bad_input(format!(
+                        "--seed {seed}: seeds must be below 2^63 = {}",
+                        1u64 << 63
+                    ));
+                };
+                overrides.push(("training.seed".into(), toml::Value::Integer(seed)));
             }
             let loaded = match Model::load(&model, &overrides) {
                 Ok(m) => m,
@@ -180,6 +210,7 @@ fn main() -> ExitCode {
                 out,
                 command_line: command_line(),
                 extra: Vec::new(),
+                overwrite,
                 progress,
                 stop,
             };
@@ -203,6 +234,13 @@ fn main() -> ExitCode {
             emit_slurm,
             only_index,
         } => {
+            if let Some(s) = sets.iter().find(|s| !s.contains('=')) {
+                return bad_input(format!(
+                    "{}: {}: --set {s:?} has no values: expected {s}=v1,v2,…",
+                    model.display(),
+                    s.trim()
+                ));
+            }
             let seeds = match commands::sweep::parse_seeds(&seeds) {
                 Ok(s) => s,
                 Err(e) => return bad_input(format!("{e:#}")),
@@ -252,7 +290,7 @@ fn main() -> ExitCode {
                         eprintln!("failed: {f}");
                     }
                     if o.interrupted {
-                        ExitCode::from(130)
+                        ExitCode::from(signals::exit_code())
                     } else if o.failed.is_empty() {
                         ExitCode::SUCCESS
                     } else {

@@ -102,6 +102,18 @@ impl Recorder for TraceRecorder {
             && t >= self.last_t + self.every - 1e-9
     }
 
+    fn wants_between(&self, t0: f64, t1: f64) -> bool {
+        let overlaps = self
+            .windows
+            .as_ref()
+            .is_none_or(|w| w.iter().any(|(a, b)| *a <= t1 && *b >= t0));
+        !self.off
+            && self.recording
+            && overlaps
+            && self.error.is_none()
+            && t1 >= self.last_t + self.every - 1e-9
+    }
+
     fn record(&mut self, population: &str, variable: &str, t: f64, row: &[f32]) {
         if self
             .populations

@@ -553,3 +553,144 @@ fn divergence_fails_and_impossible_integration_is_refused() {
     assert!(!reader.is_complete());
     assert!(reader.attr("error").unwrap().contains("non-finite"));
 }
+
+/// Issue 9 item 2: `--out` onto the model file is refused (exit 2, naming it), with or
+/// without `--overwrite`, and the model file is left as it was.
+#[test]
+fn out_never_overwrites_the_model_file() {
+    let dir = temp("overwrite");
+    let model = dir.join("m.toml");
+    std::fs::copy(repo().join("models/yinyang-lookahead.toml"), &model).unwrap();
+    let before = std::fs::read(&model).unwrap();
+    let m = model.to_str().unwrap();
+    for extra in [&[][..], &["--overwrite"][..]] {
+        let mut args = vec!["run", m, "--out", m];
+        args.extend(extra);
+        args.extend(SHORT);
+        let o = run(&args);
+        let (_, stderr) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains("m.toml"), "{stderr}");
+        assert_eq!(std::fs::read(&model).unwrap(), before, "model file changed");
+    }
+    // An existing trace needs --overwrite.
+    let out = dir.join("t.h5");
+    let mut args = vec!["run", m, "--out", out.to_str().unwrap()];
+    args.extend(SHORT);
+    assert_eq!(run(&args).status.code(), Some(0));
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+    assert!(text(&o).1.contains("--overwrite"), "{}", text(&o).1);
+    args.push("--overwrite");
+    assert_eq!(run(&args).status.code(), Some(0), "{}", text(&run(&args)).1);
+}
+
+#[cfg(unix)]
+fn start_long_run(out: &Path) -> std::process::Child {
+    let child = bin()
+        .args([
+            "run",
+            "models/yinyang-lookahead.toml",
+            "--set",
+            "training.epochs=1000",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !prospect_trace::TraceReader::open(out).is_ok_and(|r| {
+        r.metric("test_accuracy")
+            .is_ok_and(|m| !m.values.is_empty())
+    }) {
+        assert!(start.elapsed().as_secs() < 60, "no epoch after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
+/// Issue 9 items 1 and 4: while a run writes, a second writer of its file is refused at once
+/// (exit 2) and `inspect` says `running`; SIGTERM then stops it like Ctrl-C, marks the file
+/// failed with the reason, and exits 143.
+#[cfg(unix)]
+#[test]
+fn second_writer_refused_and_sigterm_marks_failed_with_143() {
+    use std::io::Read;
+    let dir = temp("sigterm");
+    let out = dir.join("term.h5");
+    let mut child = start_long_run(&out);
+    let t0 = std::time::Instant::now();
+    let o = run(&[
+        "run",
+        "models/yinyang-lookahead.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--overwrite",
+    ]);
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another process is writing"), "{stderr}");
+    assert!(stderr.contains("term.h5"), "{stderr}");
+    // "At once": before simulating; one epoch of this model alone takes longer.
+    assert!(t0.elapsed().as_secs() < 20);
+    let o = run(&["inspect", out.to_str().unwrap()]);
+    assert!(text(&o).0.contains("status: running"), "{}", text(&o).0);
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    let r = prospect_trace::TraceReader::open(&out).unwrap();
+    assert_eq!(r.attr("status").unwrap(), "failed");
+    assert!(
+        r.attr("error").unwrap().contains("SIGTERM"),
+        "{}",
+        r.attr("error").unwrap()
+    );
+}
+
+/// Issue 9 item 4: a run killed with SIGKILL leaves `status = running`; with its writer gone,
+/// `inspect` and `collect` report it as `interrupted`.
+#[cfg(unix)]
+#[test]
+fn killed_run_is_reported_interrupted() {
+    let dir = temp("sigkill");
+    let out = dir.join("killed.h5");
+    let mut child = start_long_run(&out);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let o = run(&["inspect", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert!(text(&o).0.contains("status: interrupted"), "{}", text(&o).0);
+    let o = run(&["collect", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let stderr = text(&o).1;
+    assert!(
+        stderr.contains("killed.h5") && stderr.contains("interrupted"),
+        "{stderr}"
+    );
+    let png = dir.join("t.png");
+    let o = run(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--kind",
+        "traces",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(
+        text(&o).1.contains("the run is interrupted"),
+        "{}",
+        text(&o).1
+    );
+}

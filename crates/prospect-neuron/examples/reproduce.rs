@@ -107,6 +107,21 @@ fn main() {
                 yy(),
             );
         }
+        "timing" => {
+            // Issue 8, item 6: the delayed schemes after the plasticity-timing fix.
+            let e = epochs.unwrap_or(200);
+            for (name, treatment) in [
+                ("vanilla", LoopTreatment::Vanilla),
+                ("jacobi", LoopTreatment::Jacobi),
+            ] {
+                train(
+                    &format!("{name}-seed{seed}"),
+                    yin_yang_network(true, treatment),
+                    yy_training(e, 1.0),
+                    yy(),
+                );
+            }
+        }
         "fashion" => {
             let e = epochs.unwrap_or(10);
             let split =

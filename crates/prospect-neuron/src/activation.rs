@@ -68,6 +68,27 @@ impl Activation {
         }
     }
 
+    /// `φ''(x)` (zero for the piecewise-linear ReLU, hard-sigmoid and linear), for the
+    /// no-look-ahead Jacobian, whose hidden errors `φ'(u) ⊙ Wᵀ m` depend on `u` through `φ'`.
+    #[inline]
+    pub fn second_derivative(self, x: f64) -> f64 {
+        match self {
+            Activation::Tanh => {
+                let t = x.tanh();
+                -2.0 * t * (1.0 - t * t)
+            }
+            Activation::Logistic => {
+                let s = logistic(x);
+                s * (1.0 - s) * (1.0 - 2.0 * s)
+            }
+            Activation::Softplus => {
+                let s = logistic(x);
+                s * (1.0 - s)
+            }
+            Activation::Relu | Activation::HardSigmoid | Activation::Linear => 0.0,
+        }
+    }
+
     /// Whether `φ'` is continuous (no kinks), so fixed-point sweeps may follow it throughout.
     pub fn is_smooth(self) -> bool {
         !matches!(self, Activation::Relu | Activation::HardSigmoid)

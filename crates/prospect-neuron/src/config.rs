@@ -13,7 +13,9 @@ pub enum LoopTreatment {
     /// The reference code's `VANILLA` variant read literally: every layer is updated from the
     /// previous step's rates and errors at once (drives `W r^prev + b`, ŭ = drive + e^prev),
     /// new errors `e = φ'(ŭ) ⊙ Wᵀ (ŭ_{l+1} − drive_{l+1})`, `e_L = β (y − ŭ_L)`, and the weights
-    /// learn from the new errors and rates. Signals move one layer per step both ways.
+    /// learn one step later, from the mismatch `ŭ − W r^prev − b = e^prev` of the evaluation the
+    /// error entered, paired with the rates `r^prev` that formed that drive. Signals move one
+    /// layer per step both ways.
     Jacobi,
     /// Solve the loop at every right-hand-side evaluation by fixed-point iteration on the
     /// dendritic errors (a few sweeps for small β): the look-ahead voltages are exactly
@@ -70,7 +72,8 @@ pub struct NetworkConfig {
 
 impl NetworkConfig {
     /// A network of `sizes` with `tanh` hidden layers, a linear output, τ = 10 everywhere,
-    /// look-ahead on, the exact loop treatment, β = 0.1, a voltage target and Glorot weights.
+    /// look-ahead on, the vanilla loop treatment (the command line's and the docs' default: the
+    /// reference code's scheme, one evaluation per step), β = 0.1, a voltage target and Glorot weights.
     pub fn new(sizes: &[usize]) -> Self {
         let layers = sizes.len().saturating_sub(1);
         let mut activations = vec![Activation::Tanh; layers];
@@ -83,7 +86,7 @@ impl NetworkConfig {
             tau: vec![10.0; layers],
             tau_per_neuron: None,
             lookahead: true,
-            loop_treatment: LoopTreatment::Exact,
+            loop_treatment: LoopTreatment::Vanilla,
             beta: 0.1,
             target: TargetKind::Voltage,
             init: WeightInit::Glorot,

@@ -7,6 +7,12 @@ pub trait Recorder {
     /// Whether anything should be recorded at time `t` (seconds or model time units); lets the
     /// trainer skip building rows outside recording windows.
     fn wants(&self, t: f64) -> bool;
+    /// Whether anything may be recorded at some time in `[t0, t1]` (the trainer then steps one
+    /// step at a time through the interval). The default asks [`Recorder::wants`] at both ends;
+    /// recorders with windows should say whether a window overlaps the interval.
+    fn wants_between(&self, t0: f64, t1: f64) -> bool {
+        self.wants(t0) || self.wants(t1)
+    }
     /// One row of `variable` of `population` (e.g. `"layer1"`, `"u"`) at time `t`.
     fn record(&mut self, population: &str, variable: &str, t: f64, row: &[f32]);
     /// A per-epoch metric value.

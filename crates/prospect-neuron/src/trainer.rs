@@ -414,18 +414,24 @@ impl Trainer {
         recorder: &mut dyn Recorder,
         epoch: usize,
     ) -> Result<(), NetworkError> {
-        // Step by step only when the recorder wants a sample by the end of this presentation.
-        if !(learning && recorder.wants(t_end)) {
+        let t0 = self.ode.t();
+        // Step by step only when the recorder wants a sample somewhere in this presentation.
+        if !(learning && recorder.wants_between(t0, t_end)) {
             let done = self.ode.advance_to(t_end);
             return done.map_err(|source| self.failure(epoch, source));
         }
-        // Step by step, recording after each accepted step; the integrator's step limit
-        // applies to the whole presentation, not to each one-step call.
+        // Step by step, recording after each accepted step. `step_toward` lets the method pick
+        // its step (an adaptive one has none before its first step) and lands on `t_end`; the
+        // integrator's step limit applies to the whole presentation, not to each one-step call.
         let stats = self.ode.stats();
         let steps_before = stats.accepted_steps + stats.rejected_steps;
         while self.ode.t() < t_end {
-            let step_end = (self.ode.t() + self.ode.step_size()).min(t_end);
-            let done = self.ode.advance_to(step_end);
+            if self.stop.load(Ordering::Relaxed) {
+                return Err(NetworkError::Interrupted {
+                    epoch: epoch.saturating_sub(1),
+                });
+            }
+            let done = self.ode.step_toward(t_end);
             done.map_err(|source| self.failure(epoch, source))?;
             let stats = self.ode.stats();
             let max_steps = max_steps_per_presentation(
@@ -535,15 +541,12 @@ impl Trainer {
         }
     }
 
-    /// Reads the free output (nudging off) at the current time, evaluating the network there,
-    /// and tallies the first `ids.len()` columns. While learning, nudging is switched back on.
+    /// Reads the clean free output at the current state ([`Network::evaluate_free`]: nudging off
+    /// and no error memory) and tallies the first `ids.len()` columns.
     fn tally_outputs(&mut self, set: &Dataset, ids: &[usize], tally: &mut Tally) {
-        self.ode.system_mut().set_nudging(false);
-        self.ode.derivative();
-        if self.ode.system().config().beta > 0.0 && self.training {
-            // The readout evaluation must not stand in for the next step's (nudged) one.
-            self.ode.system_mut().set_nudging(true);
-        }
+        // The clean free output: no nudging and no error memory from the nudged steps.
+        let y = self.ode.state().to_vec();
+        self.ode.system_mut().evaluate_free(&y);
         let net = self.ode.system();
         let n_out = set.n_outputs;
         let top = net.layers() - 1;

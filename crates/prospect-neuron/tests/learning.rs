@@ -70,6 +70,7 @@ fn same_seed_same_weights_bit_for_bit() {
 fn teacher_student_regression_tracks_backprop() {
     let split = teacher_student::split([6, 10, 2], 2000, 500, 1).unwrap();
     let mut net = NetworkConfig::new(&[6, 20, 2]);
+    net.loop_treatment = LoopTreatment::Exact;
     net.beta = 0.05;
     let eta = 2.0;
     let mut train = TrainingConfig::new(8, vec![eta, eta]);

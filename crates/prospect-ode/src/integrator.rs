@@ -241,6 +241,18 @@ impl<S: OdeSystem> Integrator<S> {
         self.step_once(None, &mut steps)
     }
 
+    /// Takes one accepted step toward `t_end`, never past it: a step that would cross `t_end` is
+    /// shortened to land on it. Lets a caller act after every step of an interval (recording)
+    /// without knowing the step size, which adaptive methods choose only in their first step.
+    pub fn step_toward(&mut self, t_end: f64) -> Result<(), OdeError> {
+        self.check_target(t_end)?;
+        if self.t >= t_end {
+            return Ok(());
+        }
+        let mut steps = 0;
+        self.step_once(Some(t_end), &mut steps)
+    }
+
     /// Advances to exactly `t_end`: the last step is shortened to land on it, so the system's
     /// inputs may change there without smearing across a step.
     pub fn advance_to(&mut self, t_end: f64) -> Result<(), OdeError> {
@@ -373,20 +385,26 @@ impl<S: OdeSystem> Integrator<S> {
     }
 
     fn step_once(&mut self, t_limit: Option<f64>, steps: &mut usize) -> Result<(), OdeError> {
-        if self.stepper.needs_derivative() || self.h == 0.0 {
-            self.ensure_derivative();
-            if let Some(i) = first_non_finite(&self.f) {
-                return Err(OdeError::NonFiniteState {
-                    t: self.t,
-                    component: i,
-                });
-            }
-        }
-        if self.h == 0.0 {
-            self.h = self.initial_step(t_limit);
-        }
         let mut non_finite_retries = 0;
         loop {
+            // The step-start contract (`OdeSystem::on_step_start`): the hook, then f(t0, y0) as
+            // the next right-hand-side call when the system asks for it.
+            let wants_start = self.system.on_step_start(self.t, &self.y);
+            if wants_start {
+                self.f_current = false;
+            }
+            if wants_start || self.stepper.needs_derivative() || self.h == 0.0 {
+                self.ensure_derivative();
+                if let Some(i) = first_non_finite(&self.f) {
+                    return Err(OdeError::NonFiniteState {
+                        t: self.t,
+                        component: i,
+                    });
+                }
+            }
+            if self.h == 0.0 {
+                self.h = self.initial_step(t_limit);
+            }
             if *steps >= self.options.max_steps {
                 return Err(OdeError::MaxStepsExceeded {
                     t: self.t,

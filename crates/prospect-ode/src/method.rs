@@ -1,5 +1,6 @@
 //! The methods a user can pick, by name.
 
+use crate::linear::JacobianStructure;
 use crate::stepper::{Bdf, ExplicitRk, ExponentialEuler, Rosenbrock, Stepper};
 use crate::tableau::{BS3, DOPRI5, EULER, RK4, RODAS4};
 use crate::{OdeError, OdeSystem};
@@ -86,14 +87,19 @@ impl Method {
         rtol: f64,
     ) -> Result<Box<dyn Stepper<S>>, OdeError> {
         let n = system.dim();
+        let structure = || -> Result<JacobianStructure, OdeError> {
+            let structure = system.jacobian_structure();
+            structure.check(n).map_err(OdeError::invalid)?;
+            Ok(structure)
+        };
         Ok(match self {
             Method::Euler => Box::new(ExplicitRk::new(&EULER, n)),
             Method::Rk4 => Box::new(ExplicitRk::new(&RK4, n)),
             Method::Bs3 => Box::new(ExplicitRk::new(&BS3, n)),
             Method::Dopri5 => Box::new(ExplicitRk::new(&DOPRI5, n)),
             Method::ExponentialEuler => Box::new(ExponentialEuler::new(system)?),
-            Method::Rodas4 => Box::new(Rosenbrock::new(&RODAS4, n)),
-            Method::Bdf => Box::new(Bdf::new(n, rtol)),
+            Method::Rodas4 => Box::new(Rosenbrock::with_structure(&RODAS4, n, structure()?)),
+            Method::Bdf => Box::new(Bdf::with_structure(n, rtol, structure()?)),
         })
     }
 }

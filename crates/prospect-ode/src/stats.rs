@@ -12,6 +12,9 @@ pub struct Stats {
     pub rhs_evaluations: usize,
     /// Jacobian evaluations (analytic or by finite differences).
     pub jacobian_evaluations: usize,
+    /// Jacobian evaluations that filled a dense `dim × dim` matrix (systems of
+    /// [`crate::JacobianStructure::Dense`]; zero for structured ones).
+    pub dense_jacobians: usize,
     /// LU factorisations of an iteration matrix.
     pub lu_factorisations: usize,
     /// Linear solves with a factorised matrix.

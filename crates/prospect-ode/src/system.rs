@@ -1,5 +1,6 @@
 //! The system trait: what `dy/dt` is.
 
+use crate::linear::JacobianStructure;
 use nalgebra::DMatrix;
 
 /// An ODE system `dy/dt = f(t, y)` of fixed dimension.
@@ -20,6 +21,23 @@ pub trait OdeSystem {
         false
     }
 
+    /// The structure of `∂f/∂y`, fixed for the life of the system. Stiff methods factorise and
+    /// solve their iteration matrix `a I − b J` in it and never form a dense `dim × dim` matrix
+    /// unless it is [`JacobianStructure::Dense`] (the default, served by
+    /// [`OdeSystem::jacobian`] or finite differences).
+    fn jacobian_structure(&self) -> JacobianStructure {
+        JacobianStructure::Dense
+    }
+
+    /// For [`JacobianStructure::Diagonal`]: writes `∂f_i/∂y_i` at `(t, y)` into `diag` (length
+    /// `dim`). Called only when the structure says so.
+    fn jacobian_diagonal(&mut self, _t: f64, _y: &[f64], _diag: &mut [f64]) {}
+
+    /// For [`JacobianStructure::BlockDiagonal`] `{ size, index }`: writes block `k`,
+    /// `J_k[p, q] = ∂f_{index[k·size+p]}/∂y_{index[k·size+q]}`, column-major at
+    /// `blocks[k·size² ..]`. Called only when the structure says so.
+    fn jacobian_blocks(&mut self, _t: f64, _y: &[f64], _blocks: &mut [f64]) {}
+
     /// Writes the diagonal `λ` of a linear part `f(t, y) = λ ⊙ y + N(t, y)` into `lambda` and
     /// returns `true`, or returns `false` when the system has none (the default). Exponential
     /// integrators treat the linear part exactly: for a leak `−y/τ`, `λ = −1/τ`.
@@ -30,6 +48,18 @@ pub trait OdeSystem {
     /// Whether `f` does not depend on `t` explicitly. Rosenbrock methods then skip the
     /// finite-difference time derivative `∂f/∂t`. Defaults to `false` (always safe).
     fn is_autonomous(&self) -> bool {
+        false
+    }
+
+    /// Called by the integrator at the start of every attempted step from `(t0, y0)`, for every
+    /// method (also before a retry after a rejected attempt). Return `true` to ask for the
+    /// step-start evaluation: the integrator then calls [`OdeSystem::rhs`] at `(t0, y0)` as its
+    /// **next** right-hand-side call, before any stage of the step, even where the method itself
+    /// would not evaluate there (BDF with a history) or holds a cached `f(t0, y0)`. Systems that
+    /// take signals from the state at the step's start (e.g. learning signals of slow weights,
+    /// or the memory of a one-step-delayed scheme) identify that evaluation this way, not by
+    /// comparing times. The default asks for nothing.
+    fn on_step_start(&mut self, _t0: f64, _y0: &[f64]) -> bool {
         false
     }
 
@@ -53,11 +83,23 @@ impl<S: OdeSystem + ?Sized> OdeSystem for &mut S {
     fn jacobian(&mut self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) -> bool {
         (**self).jacobian(t, y, jac)
     }
+    fn jacobian_structure(&self) -> JacobianStructure {
+        (**self).jacobian_structure()
+    }
+    fn jacobian_diagonal(&mut self, t: f64, y: &[f64], diag: &mut [f64]) {
+        (**self).jacobian_diagonal(t, y, diag)
+    }
+    fn jacobian_blocks(&mut self, t: f64, y: &[f64], blocks: &mut [f64]) {
+        (**self).jacobian_blocks(t, y, blocks)
+    }
     fn linear_diagonal(&self, lambda: &mut [f64]) -> bool {
         (**self).linear_diagonal(lambda)
     }
     fn is_autonomous(&self) -> bool {
         (**self).is_autonomous()
+    }
+    fn on_step_start(&mut self, t0: f64, y0: &[f64]) -> bool {
+        (**self).on_step_start(t0, y0)
     }
     fn on_step_accepted(&mut self, t0: f64, t1: f64, y1: &[f64]) -> bool {
         (**self).on_step_accepted(t0, t1, y1)

@@ -4,17 +4,19 @@
 //! snapshots, written as a stream and read back from Rust ([`TraceReader`]) or from Python with
 //! h5py. The crate is generic: it knows no neuron. The layout is in `docs/trace-format.md`.
 //!
-//! Crash safety: rows are buffered in memory and written, then flushed to disk, at most every
-//! [`WriterOptions::flush_interval`] (and whenever a buffer reaches its bound). Between flushes
-//! the file is not touched, so a run killed at any moment leaves a file that opens and holds
-//! every row flushed before the kill.
+//! Rows are buffered in memory and written, then flushed to disk, at most every
+//! [`WriterOptions::flush_interval`] (and whenever a buffer reaches its bound). One writer per
+//! file ([`WriterLock`]); readers tell a live writer from a killed one ([`effective_status`]).
+//! What a SIGKILL during a flush may leave is in `docs/trace-format.md` (a known limit).
 
 pub mod error;
+pub mod lock;
 pub mod reader;
 pub mod writer;
 
 pub use error::TraceError;
-pub use reader::{Metric, Series, TraceReader};
+pub use lock::{WriterLock, writer_alive};
+pub use reader::{Metric, RunStatus, Series, TraceReader, effective_status};
 pub use writer::{RunInfo, Sampling, TraceWriter, WriterOptions};
 
 /// Value of the root attribute `format`.

@@ -30,6 +30,46 @@ pub struct Metric {
     pub values: Vec<f64>,
 }
 
+/// What state a run's file is in, as readers should treat it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunStatus {
+    /// `status = "running"` and its writer still holds the lock.
+    Running,
+    /// `status = "complete"`: the writer finished.
+    Complete,
+    /// `status = "failed"`, with the `error` attribute (Ctrl-C, SIGTERM, a failed simulation).
+    Failed(String),
+    /// `status = "running"` but no writer holds the lock: the writer was killed (SIGKILL, a
+    /// crash, a power loss). The rows flushed before that are readable.
+    Interrupted,
+    /// Any other status value, as written.
+    Other(String),
+}
+
+impl RunStatus {
+    /// The word `inspect`, `collect` and `plot` print: running, complete, failed, interrupted.
+    pub fn word(&self) -> &str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Complete => "complete",
+            RunStatus::Failed(_) => "failed",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Other(s) => s,
+        }
+    }
+
+    /// Whether the run ended normally (the only state summaries should average).
+    pub fn is_complete(&self) -> bool {
+        *self == RunStatus::Complete
+    }
+}
+
+/// The effective status of the trace file at `path` (see [`RunStatus`]): the `status`
+/// attribute, with `running` turned into `interrupted` when no writer holds the lock.
+pub fn effective_status(path: &Path) -> Result<RunStatus, TraceError> {
+    TraceReader::open(path)?.status()
+}
+
 /// An open trace file.
 pub struct TraceReader {
     path: PathBuf,
@@ -89,6 +129,18 @@ impl TraceReader {
             .attr("seed")
             .and_then(|a| a.read_scalar::<u64>())
             .map_err(self.err("attribute seed"))
+    }
+
+    /// The effective status (see [`RunStatus`]; `running` without a live writer is
+    /// [`RunStatus::Interrupted`]).
+    pub fn status(&self) -> Result<RunStatus, TraceError> {
+        Ok(match self.attr("status")?.as_str() {
+            "running" if crate::lock::writer_alive(&self.path) => RunStatus::Running,
+            "running" => RunStatus::Interrupted,
+            "complete" => RunStatus::Complete,
+            "failed" => RunStatus::Failed(self.attr("error").unwrap_or_default()),
+            other => RunStatus::Other(other.to_string()),
+        })
     }
 
     /// Whether the writer finished (`status = "complete"`).

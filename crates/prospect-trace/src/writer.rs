@@ -8,6 +8,7 @@ use hdf5::types::VarLenUnicode;
 use hdf5::{Dataset, File, Group};
 use ndarray::{ArrayView1, ArrayView2, ArrayView3, s};
 
+use crate::lock::WriterLock;
 use crate::{FORMAT, FORMAT_VERSION, TraceError};
 
 /// What a run writes into the root attributes.
@@ -48,6 +49,8 @@ pub struct WriterOptions {
     pub flush_interval: Duration,
     /// Rows buffered per series before a flush is forced (bounds memory).
     pub max_buffered_rows: usize,
+    /// Replace an existing prospect trace file at the path (never any other file).
+    pub overwrite: bool,
 }
 
 impl Default for WriterOptions {
@@ -57,6 +60,7 @@ impl Default for WriterOptions {
             gzip_level: 4,
             flush_interval: Duration::from_secs(2),
             max_buffered_rows: 8192,
+            overwrite: false,
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct TraceWriter {
     columns: BTreeMap<String, Column>,
     last_flush: Instant,
     finished: bool,
+    /// Held until the writer is dropped (declared after `file`, so HDF5 closes first).
+    _lock: WriterLock,
 }
 
 fn now_iso8601() -> String {
@@ -113,8 +119,39 @@ fn now_iso8601() -> String {
 }
 
 impl TraceWriter {
-    /// Creates (truncates) `path` and writes the root attributes, with `status = "running"`.
+    /// Creates `path` and writes the root attributes, with `status = "running"`.
+    ///
+    /// First takes the writer lock on `path` ([`WriterLock`]): another live writer makes this
+    /// fail at once with [`TraceError::Busy`]. An existing non-empty file is refused with
+    /// [`TraceError::Exists`] unless `options.overwrite`, and is never replaced unless it is a
+    /// prospect trace file ([`TraceError::NotATrace`]). The file is written in place, not
+    /// renamed at the end, so that it can be followed while the run goes on.
     pub fn create(path: &Path, info: &RunInfo, options: WriterOptions) -> Result<Self, TraceError> {
+        let lock = WriterLock::acquire(path)?;
+        let len = std::fs::metadata(path)
+            .map_err(|source| TraceError::Io {
+                path: path.to_path_buf(),
+                context: "size".into(),
+                source,
+            })?
+            .len();
+        if len > 0 {
+            if !options.overwrite {
+                return Err(TraceError::Exists {
+                    path: path.to_path_buf(),
+                });
+            }
+            if let Err(e) = crate::TraceReader::open(path) {
+                let reason = match e {
+                    TraceError::Format { reason, .. } => reason,
+                    _ => "not an HDF5 file".to_string(),
+                };
+                return Err(TraceError::NotATrace {
+                    path: path.to_path_buf(),
+                    reason,
+                });
+            }
+        }
         let err = |context: &str| {
             let path = path.to_path_buf();
             let context = context.to_string();
@@ -139,6 +176,7 @@ impl TraceWriter {
             columns: BTreeMap::new(),
             last_flush: Instant::now(),
             finished: false,
+            _lock: lock,
         };
         writer.string_attr("/", "format", FORMAT)?;
         writer
@@ -442,8 +480,16 @@ impl TraceWriter {
         Ok(())
     }
 
-    /// Writes every buffered row and flushes the file to disk.
+    /// Writes the buffered rows and flushes the file to disk. Rows of one population are
+    /// written only up to the count every variable of it has reached, so that its variables
+    /// hold the same number of rows on disk after every flush (a kill between flushes leaves
+    /// them aligned); the rest stays buffered for the next flush.
     pub fn flush(&mut self) -> Result<(), TraceError> {
+        self.write_out(false)
+    }
+
+    /// Writes buffered rows (every one when `all`, else aligned per population) and flushes.
+    fn write_out(&mut self, all: bool) -> Result<(), TraceError> {
         let path = self.path.clone();
         let fail = |context: String| {
             let path = path.clone();
@@ -453,26 +499,40 @@ impl TraceWriter {
                 source,
             }
         };
+        let max_buffered = self.options.max_buffered_rows;
+        let mut aligned: BTreeMap<String, usize> = BTreeMap::new();
+        for ((pop, _), s) in &self.series {
+            let total = s.written + s.times.len();
+            let e = aligned.entry(pop.clone()).or_insert(total);
+            *e = (*e).min(total);
+        }
         for ((pop, var), s) in &mut self.series {
-            let n = s.times.len();
+            // A variable that stopped getting rows must not hold the others past twice the
+            // buffer bound (memory stays bounded; alignment is then given up for them).
+            let n = if all || s.times.len() >= 2 * max_buffered {
+                s.times.len()
+            } else {
+                aligned[pop].saturating_sub(s.written).min(s.times.len())
+            };
             if n == 0 {
                 continue;
             }
             let (start, end) = (s.written, s.written + n);
             let at = format!("traces/{pop}/{var}");
-            let view = ArrayView2::from_shape((n, s.width), &s.rows).expect("rows × width");
+            let view =
+                ArrayView2::from_shape((n, s.width), &s.rows[..n * s.width]).expect("rows × width");
             s.data
                 .resize((end, s.width))
                 .and_then(|_| s.data.write_slice(view, s![start..end, ..]))
                 .map_err(fail(at.clone()))?;
             if let Some(ts) = &s.timestamps {
                 ts.resize(end)
-                    .and_then(|_| ts.write_slice(ArrayView1::from(&s.times), s![start..end]))
+                    .and_then(|_| ts.write_slice(ArrayView1::from(&s.times[..n]), s![start..end]))
                     .map_err(fail(format!("{at}_timestamps")))?;
             }
             s.written = end;
-            s.rows.clear();
-            s.times.clear();
+            s.rows.drain(..n * s.width);
+            s.times.drain(..n);
         }
         for (name, c) in &mut self.columns {
             let n = c.values.len();
@@ -497,7 +557,7 @@ impl TraceWriter {
 
     /// Flushes and marks the file complete (`status = "complete"`).
     pub fn finish(mut self) -> Result<(), TraceError> {
-        self.flush()?;
+        self.write_out(true)?;
         self.string_attr("/", "status", "complete")?;
         self.file.flush().map_err(self.hdf5_err("flush"))?;
         self.finished = true;
@@ -507,7 +567,7 @@ impl TraceWriter {
     /// Flushes and marks the file as failed (`status = "failed"`, `error = message`); the data
     /// written so far stay readable.
     pub fn fail(mut self, message: &str) -> Result<(), TraceError> {
-        self.flush()?;
+        self.write_out(true)?;
         self.string_attr("/", "status", "failed")?;
         self.string_attr("/", "error", message)?;
         self.file.flush().map_err(self.hdf5_err("flush"))?;
@@ -520,7 +580,7 @@ impl Drop for TraceWriter {
     fn drop(&mut self) {
         if !self.finished {
             // Best effort: keep whatever is buffered; the status stays "running".
-            let _ = self.flush();
+            let _ = self.write_out(true);
         }
     }
 }

@@ -12,7 +12,7 @@ const METRICS: [&str; 4] = ["train_accuracy", "test_accuracy", "train_loss", "te
 pub struct Row {
     /// Trace file name.
     pub file: String,
-    /// `complete`, `running`, `failed`.
+    /// `complete`, `running`, `failed`, `interrupted` (running, but its writer is gone).
     pub status: String,
     /// Swept parameters (`param:<key>` attributes), sorted by key.
     pub params: Vec<(String, String)>,
@@ -71,11 +71,14 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The status a summary or a figure goes by: the trace's `status` attribute (`complete`,
-/// `failed`, `running`). Only `complete` runs are summarised and averaged: a failed or
+/// The status a summary or a figure goes by: the trace's effective status (`complete`,
+/// `failed`, `running`, or `interrupted` when it says `running` but no writer holds its lock;
+/// see [`prospect_trace::RunStatus`]). Only `complete` runs are summarised and averaged: a failed or
 /// interrupted run stopped early, and its last values are not the final ones.
 pub fn status(reader: &TraceReader) -> String {
-    reader.attr("status").unwrap_or_else(|_| "unknown".into())
+    reader
+        .status()
+        .map_or_else(|_| "unknown".into(), |s| s.word().to_string())
 }
 
 /// What [`collect`] found: the complete runs (the rows of `summary.csv`) and the runs left

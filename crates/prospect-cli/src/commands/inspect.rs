@@ -7,6 +7,12 @@ use prospect_trace::TraceReader;
 
 /// A plain-text description: root attributes, datasets with shapes, final metric values.
 pub fn describe(path: &Path) -> anyhow::Result<String> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "{}: is a folder; inspect describes one trace file (.h5) — use collect for a folder",
+            path.display()
+        );
+    }
     let r = TraceReader::open(path)?;
     let mut out = String::new();
     writeln!(out, "file: {}", path.display())?;
@@ -17,6 +23,13 @@ pub fn describe(path: &Path) -> anyhow::Result<String> {
         let value = match name.as_str() {
             "seed" => r.seed()?.to_string(),
             "format_version" => "1".into(),
+            // The effective status: `running` whose writer is gone reads `interrupted`.
+            "status" => match r.status()? {
+                prospect_trace::RunStatus::Interrupted => {
+                    "interrupted (status running, but no process is writing it)".into()
+                }
+                s => s.word().to_string(),
+            },
             _ => r.attr(&name).unwrap_or_default(),
         };
         let lines: Vec<&str> = value.lines().collect();

@@ -100,6 +100,11 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
         Kind::Traces => {
             let file = &files[0];
             let reader = TraceReader::open(file)?;
+            // Say when the figure shows an unfinished run (`interrupted`: killed writer).
+            let status = reader.status()?;
+            if !status.is_complete() {
+                eprintln!("note: {}: the run is {}", file.display(), status.word());
+            }
             let population = match &req.population {
                 Some(p) => p.clone(),
                 None => reader

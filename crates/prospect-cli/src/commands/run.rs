@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use prospect_neuron::{EpochMetrics, NetworkError, Trainer};
-use prospect_trace::{RunInfo, TraceWriter, WriterOptions};
+use prospect_trace::{RunInfo, TraceError, TraceWriter, WriterOptions};
 use serde::Serialize;
 
 use crate::model::{Model, ModelError};
@@ -45,7 +45,8 @@ pub enum RunError {
     /// The simulation failed: exit code 1.
     #[error("{0}")]
     Simulation(String),
-    /// Stopped by Ctrl-C; the trace file is valid and marked failed: exit code 130.
+    /// Stopped by Ctrl-C or SIGTERM; the trace file is valid and marked failed: exit code 130
+    /// (the binary returns 143 when SIGTERM stopped it).
     #[error("interrupted: {0}")]
     Interrupted(String),
 }
@@ -55,6 +56,9 @@ impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RunError::Model(_) => 2,
+            RunError::Trace(
+                TraceError::Busy { .. } | TraceError::Exists { .. } | TraceError::NotATrace { .. },
+            ) => 2,
             RunError::Interrupted(_) => 130,
             _ => 1,
         }
@@ -71,6 +75,8 @@ pub struct RunRequest<'a> {
     pub command_line: String,
     /// Extra root attributes (swept parameters as `param:<key>`).
     pub extra: Vec<(String, String)>,
+    /// Replace an existing prospect trace file at `out` (other files are never replaced).
+    pub overwrite: bool,
     /// Show a progress bar on stderr (only drawn on a terminal).
     pub progress: bool,
     /// Set by Ctrl-C.
@@ -119,7 +125,11 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
         command_line: req.command_line.clone(),
         extra,
     };
-    let writer = TraceWriter::create(&req.out, &info, WriterOptions::default())?;
+    let options = WriterOptions {
+        overwrite: req.overwrite,
+        ..WriterOptions::default()
+    };
+    let writer = TraceWriter::create(&req.out, &info, options)?;
     let mut recorder = TraceRecorder::new(writer, &req.model.file);
 
     let bar = crate::progress::bar(
@@ -159,7 +169,10 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
             })
         }
         Err(NetworkError::Interrupted { epoch }) => {
-            let msg = format!("interrupted after epoch {epoch}");
+            let msg = format!(
+                "interrupted by {} after epoch {epoch}",
+                crate::signals::reason()
+            );
             writer.fail(&msg)?;
             Err(RunError::Interrupted(format!(
                 "{}: {msg}",

@@ -110,15 +110,25 @@ pub fn parse_seeds(text: &str) -> anyhow::Result<Vec<u64>> {
         if b <= a {
             bail!("--seeds {text:?}: empty range (the end is excluded)");
         }
+        if b > 1 << 63 {
+            bail!("--seeds {text:?}: seeds must be below 2^63 (TOML integers are signed 64-bit)");
+        }
+        crate::model::budget::check_points(b - a, &format!("--seeds {text:?}"))
+            .map_err(anyhow::Error::msg)?;
         return Ok((a..b).collect());
     }
-    text.split(',')
+    let seeds: Vec<u64> = text
+        .split(',')
         .map(|s| {
             s.trim()
                 .parse()
                 .with_context(|| format!("--seeds {text:?}"))
         })
-        .collect()
+        .collect::<anyhow::Result<_>>()?;
+    if let Some(s) = seeds.iter().find(|&&s| s >= 1 << 63) {
+        bail!("--seeds {text:?}: seed {s} is not below 2^63 (TOML integers are signed 64-bit)");
+    }
+    Ok(seeds)
 }
 
 /// The grid of a sweep: overrides shared by every run (`--set` with one value) and the
@@ -343,6 +353,8 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, RunError> {
                     out: out.clone(),
                     command_line: req.command_line.clone(),
                     extra,
+                    // The sweep owns its folder: an incomplete file of a point is rerun.
+                    overwrite: true,
                     progress: false,
                     stop: req.stop.clone(),
                 })
@@ -363,6 +375,12 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, RunError> {
         match r {
             Ok(()) => outcome.ran += 1,
             Err(RunError::Interrupted(_)) => outcome.interrupted = true,
+            Err(RunError::Trace(e @ prospect_trace::TraceError::Busy { .. })) => {
+                // Another process (a second sweep into this folder) is writing this point:
+                // leave it to that process and say so.
+                eprintln!("skipped: {e}");
+                outcome.skipped += 1;
+            }
             Err(e) => outcome.failed.push(e.to_string()),
         }
     }

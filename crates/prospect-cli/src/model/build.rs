@@ -99,11 +99,36 @@ impl Model {
                 let path = m.task.path.as_deref().unwrap_or(idx::FASHION_MNIST_DIR);
                 let mut split = idx::load_mnist_dir(Path::new(path))
                     .map_err(|e| err("task.path", e.to_string()))?;
-                if let Some(n) = n_train {
-                    split.train = split.train.truncated(n);
+                for (key, n, set) in [
+                    ("task.n_train", n_train, &mut split.train),
+                    ("task.n_test", n_test, &mut split.test),
+                ] {
+                    if set.is_empty() {
+                        return Err(err(key, format!("{path}: the set has no samples")));
+                    }
+                    if let Some(n) = n {
+                        if n > set.len() {
+                            return Err(err(
+                                key,
+                                format!("{n} is more than the {} samples in {path}", set.len()),
+                            ));
+                        }
+                        *set = set.truncated(n);
+                    }
                 }
-                if let Some(n) = n_test {
-                    split.test = split.test.truncated(n);
+                if split.test.n_inputs != split.train.n_inputs
+                    || split.test.n_outputs != split.train.n_outputs
+                {
+                    return Err(err(
+                        "task.path",
+                        format!(
+                            "{path}: the test set has {} inputs and {} outputs, the training set {} and {}",
+                            split.test.n_inputs,
+                            split.test.n_outputs,
+                            split.train.n_inputs,
+                            split.train.n_outputs
+                        ),
+                    ));
                 }
                 split
             }

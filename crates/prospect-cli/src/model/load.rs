@@ -68,8 +68,27 @@ impl Model {
         };
         let text =
             std::fs::read_to_string(path).map_err(|e| err("-", format!("cannot read: {e}")))?;
+        Model::parse(path, text, overrides)
+    }
+
+    /// Parses model-file `text` (named `path` in errors), applies `overrides`, validates and
+    /// checks the memory budget. Any text gives a model or an error, never a panic.
+    pub fn parse(
+        path: &Path,
+        text: String,
+        overrides: &[(String, toml::Value)],
+    ) -> Result<Model, ModelError> {
+        let err = |key: &str, reason: String| ModelError {
+            file: path.to_path_buf(),
+            key: key.to_string(),
+            reason,
+        };
         let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            err("-", format!("not valid TOML: {}", e.message().trim()))
+            let at = e.span().map_or(String::new(), |s| {
+                let (line, column) = line_column(&text, s.start);
+                format!(" at line {line}, column {column}")
+            });
+            err("-", format!("not valid TOML{at}: {}", e.message().trim()))
         })?;
         for (key, value) in overrides {
             set_dotted(&mut table, key, value.clone()).map_err(|reason| err(key, reason))?;
@@ -78,9 +97,14 @@ impl Model {
             .map_err(|e| {
             let key = e.path().to_string();
             let key = if key == "." { "-".to_string() } else { key };
-            err(&key, e.into_inner().to_string())
+            // toml appends "in `key`" to its messages; the key is already named.
+            let reason = e.into_inner().to_string();
+            let reason = reason.split("\nin `").next().unwrap_or_default().trim();
+            err(&key, reason.to_string())
         })?;
         validate(&file).map_err(|(key, reason)| err(&key, reason))?;
+        super::bounds::check_bounds(&file).map_err(|(key, reason)| err(&key, reason))?;
+        super::budget::check(&file).map_err(|(key, reason)| err(&key, reason))?;
         let effective = toml::to_string(&table).map_err(|e| err("-", e.to_string()))?;
         Ok(Model {
             path: path.to_path_buf(),
@@ -89,6 +113,14 @@ impl Model {
             file,
         })
     }
+}
+
+/// 1-based line and column (in characters) of byte offset `at` in `text`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let before = text.get(..at.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// Sets `a.b.c = value` inside `table`, creating intermediate tables.

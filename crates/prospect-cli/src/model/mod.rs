@@ -5,8 +5,12 @@
 //! - `load`: reading a file, applying `--set key=value` overrides, naming the dotted key of
 //!   every error;
 //! - `validate`: range checks before anything runs;
+//! - `bounds`: keys checked against each other (recorded units and epochs within the run);
+//! - `budget`: the memory a run will need, refused before allocating when too much;
 //! - `build`: the network, training and data objects of the library crates.
 
+mod bounds;
+pub mod budget;
 mod build;
 mod load;
 mod schema;

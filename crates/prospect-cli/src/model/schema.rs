@@ -26,7 +26,7 @@ pub struct ModelFile {
 
 /// A number or one number per layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "expected a number or a list of numbers")]
 pub enum PerLayer {
     /// The same value for every layer.
     One(f64),

@@ -283,6 +283,29 @@ impl Network {
         self.backward_pass(|l| &l.error, |l| &mut l.mismatch);
     }
 
+    /// The free (un-nudged) network at state `y` in the working buffers, with no error memory:
+    /// with look-ahead the feedforward pass `ŭ_l = W_l r_{l−1} + b_l`, `e = 0` (the free fixed
+    /// point every treatment reaches); without, the no-look-ahead pass with β = 0 (ŭ = u). This
+    /// is the readout of [`crate::Trainer`]'s training metrics: it must not carry the target
+    /// through the delayed schemes' memory of nudged steps. The step signals are untouched.
+    pub fn evaluate_free(&mut self, y: &[f64]) {
+        if self.config.lookahead {
+            for k in 0..self.layers() {
+                self.compute_drive(k);
+                let layer = &mut self.work[k];
+                layer.error.fill(0.0);
+                finish(self.config.activations[k], layer, true);
+            }
+        } else {
+            let nudging = self.nudging;
+            self.nudging = false;
+            self.no_lookahead_pass(y);
+            self.nudging = nudging;
+        }
+        self.latest = super::buffers::Latest::Work;
+        self.awaiting_start = false;
+    }
+
     /// The exact treatment: fixed-point sweeps on the dendritic errors until
     /// `ŭ_l = W_l φ(ŭ_{l−1}) + b_l + e_l` holds with `e` consistent with ŭ. Returns `false`
     /// when the sweeps do not converge.

@@ -4,14 +4,18 @@
 //! after layer; each layer's block is an `n_l × B` column-major matrix with one column per
 //! sample of the batch. Weights live outside the state and change in
 //! [`prospect_ode::OdeSystem::on_step_accepted`] (slow weights by operator splitting: the
-//! learning signals of the step's first evaluation, forward Euler over the step).
+//! learning signals of the step-start evaluation f(t0, y0) that
+//! [`prospect_ode::OdeSystem::on_step_start`] asks for, forward Euler over the step).
 //!
 //! - `buffers`: the signals of one evaluation (ŭ, r, φ', e, drives) and the vanilla memory;
 //! - `dynamics`: the three treatments (exact fixed point, vanilla sweep, no look-ahead);
+//! - `jacobian`: `∂f/∂u` in structured form (diagonal with look-ahead, a block per sample
+//!   without) for the stiff methods;
 //! - `system`: the [`prospect_ode::OdeSystem`] implementation and the plasticity hook.
 
 mod buffers;
 mod dynamics;
+mod jacobian;
 mod system;
 
 pub use buffers::SweepMemory;
@@ -60,7 +64,9 @@ pub struct Network {
     /// The previous step's start evaluation (the vanilla scheme's memory).
     memory: Signals,
     latest: Latest,
-    start_t: f64,
+    /// `on_step_start` asked for the step-start evaluation and the next `rhs` call is it.
+    awaiting_start: bool,
+    /// `at_start` holds the current step's start evaluation.
     start_recorded: bool,
     /// Scratch for `Wᵀ m` and new errors in fixed-point sweeps.
     back: Vec<f64>,
@@ -132,7 +138,7 @@ impl Network {
             at_start: rest.clone(),
             memory: rest,
             latest: Latest::Work,
-            start_t: 0.0,
+            awaiting_start: false,
             start_recorded: false,
             back: vec![0.0; widest],
             next_error: vec![0.0; widest],
@@ -247,9 +253,10 @@ impl Network {
         self.plasticity_on = on;
     }
 
-    /// Sets the time at which the next step starts (after a state reset).
-    pub fn restart_at(&mut self, t: f64) {
-        self.start_t = t;
+    /// Forgets the current step's start evaluation (after a state reset at time `t`); the
+    /// integrator's step-start hook marks the next one, so `t` is informational only.
+    pub fn restart_at(&mut self, _t: f64) {
+        self.awaiting_start = false;
         self.start_recorded = false;
     }
 

@@ -1,6 +1,6 @@
 //! The network as an [`OdeSystem`]: `τ u̇ = ŭ − u`, and plasticity after each accepted step.
 
-use prospect_ode::OdeSystem;
+use prospect_ode::{JacobianStructure, OdeSystem};
 
 use super::buffers::Latest;
 use super::{Network, learning_signal};
@@ -72,15 +72,30 @@ impl OdeSystem for Network {
                 }
             }
         }
-        // The first evaluation of a step carries its learning signals (and, for the vanilla
-        // scheme, the next step's memory): keep it by swapping buffers, not copying.
-        if t == self.start_t && !self.start_recorded {
+        // The step-start evaluation (the first after `on_step_start` asked for it) carries the
+        // step's learning signals and, for the one-step-delayed schemes, the next step's memory:
+        // keep it by swapping buffers, not copying.
+        if self.awaiting_start {
             std::mem::swap(&mut self.work, &mut self.at_start);
+            self.awaiting_start = false;
             self.start_recorded = true;
             self.latest = Latest::AtStart;
         } else {
             self.latest = Latest::Work;
         }
+    }
+
+    /// Diagonal `−1/τ` with look-ahead, a block per sample without (`network/jacobian.rs`).
+    fn jacobian_structure(&self) -> JacobianStructure {
+        self.structure()
+    }
+
+    fn jacobian_diagonal(&mut self, _t: f64, _y: &[f64], diag: &mut [f64]) {
+        self.diagonal_jacobian(diag);
+    }
+
+    fn jacobian_blocks(&mut self, _t: f64, y: &[f64], blocks: &mut [f64]) {
+        self.block_jacobian(y, blocks);
     }
 
     fn linear_diagonal(&self, lambda: &mut [f64]) -> bool {
@@ -99,21 +114,43 @@ impl OdeSystem for Network {
         true
     }
 
+    /// Asks for the step-start evaluation when this step learns or moves the delayed schemes'
+    /// memory; otherwise (e.g. the exact treatment during evaluation) a cached `f` may be used.
+    fn on_step_start(&mut self, _t0: f64, _y0: &[f64]) -> bool {
+        let delayed = self.config.lookahead
+            && matches!(
+                self.config.loop_treatment,
+                LoopTreatment::Vanilla | LoopTreatment::Jacobi
+            );
+        let wanted = delayed || (self.plasticity_on && self.rule.is_some());
+        self.awaiting_start = wanted;
+        self.start_recorded = false;
+        wanted
+    }
+
     fn on_step_accepted(&mut self, t0: f64, t1: f64, _y1: &[f64]) -> bool {
         let mut changed = false;
-        if self.start_recorded && self.start_t == t0 {
+        if self.start_recorded {
             if self.plasticity_on
                 && let Some(mut rule) = self.rule.take()
             {
+                // Each weight change pairs a mismatch with the presynaptic rates that formed its
+                // drive. The Jacobi scheme's new error e^{n−1} (from evaluation n−1) is the
+                // mismatch ŭ^n − W r^{n−1} − b of this step's evaluation n, whose drive used
+                // the rates r^{n−1} of evaluation n−1 and this step's input: it learns from its
+                // memory, one step after the error was formed, with the weights that formed ŭ^n.
+                let jacobi =
+                    self.config.lookahead && self.config.loop_treatment == LoopTreatment::Jacobi;
+                let source = if jacobi { &self.memory } else { &self.at_start };
                 for k in 0..self.layers() {
                     let pre = if k == 0 {
                         &self.input
                     } else {
-                        &self.at_start[k - 1].rate
+                        &source[k - 1].rate
                     };
                     let signal = LayerSignal {
                         projection: k,
-                        post: learning_signal(&self.config, &self.at_start[k]),
+                        post: learning_signal(&self.config, &source[k]),
                         pre,
                         n_post: self.config.sizes[k + 1],
                         n_pre: self.config.sizes[k],
@@ -149,7 +186,6 @@ impl OdeSystem for Network {
                 changed = true;
             }
         }
-        self.start_t = t1;
         self.start_recorded = false;
         changed
     }

@@ -3,10 +3,9 @@
 //! `BDF`), simplified Newton iterations and a Jacobian kept across steps.
 
 use super::{Attempt, StepRequest, Stepper};
-use crate::jacobian::{JacobianScratch, evaluate_jacobian};
+use crate::linear::{IterationMatrix, JacobianStructure};
 use crate::{OdeError, OdeSystem, Stats};
-use nalgebra::linalg::LU;
-use nalgebra::{DMatrix, DVector, Dyn};
+use nalgebra::DMatrix;
 
 const MAX_ORDER: usize = 5;
 const NEWTON_MAXITER: usize = 4;
@@ -49,18 +48,18 @@ pub struct Bdf {
     alpha: [f64; MAX_ORDER + 2],
     error_const: [f64; MAX_ORDER + 2],
     newton_tol: f64,
-    jacobian: DMatrix<f64>,
+    /// `I − c J` in the system's Jacobian structure; `factored` says for which `c`.
+    matrix: IterationMatrix,
+    factored: Option<f64>,
     jacobian_current: bool,
     have_jacobian: bool,
-    lu: Option<(LU<f64, Dyn, Dyn>, f64)>,
     started: bool,
-    scratch: JacobianScratch,
     f_buf: Vec<f64>,
     f0: Vec<f64>,
     y_pred: Vec<f64>,
     psi: Vec<f64>,
     corr: Vec<f64>,
-    rhs: DVector<f64>,
+    rhs: Vec<f64>,
     /// Dense output: time of the last accepted point, step of the history, order, history.
     dense_t: f64,
     dense_h: f64,
@@ -70,8 +69,13 @@ pub struct Bdf {
 
 impl Bdf {
     /// A stepper for a system of dimension `n` with relative tolerance `rtol` (for the Newton
-    /// tolerance).
+    /// tolerance), with a dense Jacobian.
     pub fn new(n: usize, rtol: f64) -> Self {
+        Self::with_structure(n, rtol, JacobianStructure::Dense)
+    }
+
+    /// A stepper for a system of dimension `n` whose Jacobian has `structure`.
+    pub fn with_structure(n: usize, rtol: f64, structure: JacobianStructure) -> Self {
         let mut gamma = [0.0; MAX_ORDER + 2];
         for k in 1..=MAX_ORDER {
             gamma[k] = gamma[k - 1] + 1.0 / k as f64;
@@ -93,18 +97,17 @@ impl Bdf {
             alpha,
             error_const,
             newton_tol: (10.0 * f64::EPSILON / rtol).max(0.03f64.min(rtol.sqrt())),
-            jacobian: DMatrix::zeros(n, n),
+            matrix: IterationMatrix::new(n, structure),
+            factored: None,
             jacobian_current: false,
             have_jacobian: false,
-            lu: None,
             started: false,
-            scratch: JacobianScratch::new(n),
             f_buf: vec![0.0; n],
             f0: vec![0.0; n],
             y_pred: vec![0.0; n],
             psi: vec![0.0; n],
             corr: vec![0.0; n],
-            rhs: DVector::zeros(n),
+            rhs: vec![0.0; n],
             dense_t: 0.0,
             dense_h: 0.0,
             dense_order: 1,
@@ -152,7 +155,6 @@ impl Bdf {
         let mut y = self.y_pred.clone();
         self.corr.fill(0.0);
         let mut dy_norm_old: Option<f64> = None;
-        let (lu, _) = self.lu.as_ref().expect("factorised");
         for k in 0..NEWTON_MAXITER {
             system.rhs(t_new, &y, &mut self.f_buf);
             stats.rhs_evaluations += 1;
@@ -162,8 +164,7 @@ impl Bdf {
             for i in 0..self.n {
                 self.rhs[i] = c * self.f_buf[i] - self.psi[i] - self.corr[i];
             }
-            lu.solve_mut(&mut self.rhs);
-            stats.linear_solves += 1;
+            self.matrix.solve(&mut self.rhs, stats);
             let dy = self.rhs.as_slice();
             let dy_norm = Self::norm(dy, scale);
             let rate = dy_norm_old.map(|old| dy_norm / old);
@@ -224,22 +225,17 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Bdf {
                 row.fill(0.0);
             }
             self.n_equal_steps = 0;
-            self.lu = None;
+            self.factored = None;
             self.started = true;
         } else if req.h != self.h {
             // The integrator clipped the step (landing on a target time) or retries smaller.
             self.change_d(req.h / self.h);
             self.n_equal_steps = 0;
-            self.lu = None;
+            self.factored = None;
         }
         if !self.have_jacobian {
-            evaluate_jacobian(
-                system,
-                (t, y0, f0),
-                &mut self.jacobian,
-                &mut self.scratch,
-                stats,
-            );
+            self.matrix.evaluate(system, (t, y0, f0), stats);
+            self.factored = None;
             self.have_jacobian = true;
             self.jacobian_current = true;
         }
@@ -280,17 +276,12 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Bdf {
                 .collect();
             let c = h / self.alpha[order];
             let (converged, n_iter, y_new) = loop {
-                if self.lu.as_ref().is_none_or(|(_, cc)| *cc != c) {
-                    let mut m = -&self.jacobian * c;
-                    for i in 0..self.n {
-                        m[(i, i)] += 1.0;
-                    }
-                    let lu = m.lu();
-                    stats.lu_factorisations += 1;
-                    if !lu.is_invertible() {
-                        return Err(OdeError::SingularMatrix { t, h });
-                    }
-                    self.lu = Some((lu, c));
+                if self.factored != Some(c) {
+                    self.factored = None;
+                    self.matrix
+                        .factorize(1.0, c, stats)
+                        .map_err(|_| OdeError::SingularMatrix { t, h })?;
+                    self.factored = Some(c);
                 }
                 let (ok, it, y) = self.newton(system, t_new, c, &scale, stats);
                 if ok || self.jacobian_current {
@@ -301,23 +292,17 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Bdf {
                 system.rhs(t, y0, &mut self.f0);
                 stats.rhs_evaluations += 1;
                 let f0 = std::mem::take(&mut self.f0);
-                evaluate_jacobian(
-                    system,
-                    (t, y0, &f0),
-                    &mut self.jacobian,
-                    &mut self.scratch,
-                    stats,
-                );
+                self.matrix.evaluate(system, (t, y0, &f0), stats);
                 self.f0 = f0;
                 self.jacobian_current = true;
-                self.lu = None;
+                self.factored = None;
             };
             if !converged {
                 newton_failed = true;
                 stats.rejected_steps += 1;
                 self.change_d(0.5);
                 self.n_equal_steps = 0;
-                self.lu = None;
+                self.factored = None;
                 continue;
             }
             let safety = 0.9 * (2.0 * NEWTON_MAXITER as f64 + 1.0)
@@ -385,7 +370,7 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Bdf {
                 let factor = MAX_FACTOR.min(safety * best.1);
                 self.change_d(factor);
                 self.n_equal_steps = 0;
-                self.lu = None;
+                self.factored = None;
             }
             // Dense output data: the history now describes the polynomial through t_new.
             self.dense_t = t_new;

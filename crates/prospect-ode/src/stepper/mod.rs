@@ -55,9 +55,11 @@ pub struct StepRequest<'a> {
 }
 
 /// One method's step. Implementations keep their own scratch buffers: a step of the explicit
-/// Runge–Kutta methods and exponential Euler does not allocate. RODAS4 and BDF do: RODAS4 forms
-/// and LU-factorises a new `n × n` iteration matrix every step, BDF allocates its Newton iterate
-/// each attempt and a new `(order + 1) × n` history whenever the step size changes.
+/// Runge–Kutta and exponential Euler steppers does not allocate, nor does the factorisation and
+/// solve of a diagonal or block-diagonal Jacobian ([`crate::linear`]). RODAS4 and BDF allocate
+/// with a dense Jacobian: each factorisation forms a new `n × n` iteration matrix (nalgebra's LU
+/// takes its matrix by value); BDF also allocates its Newton iterate each attempt and a new
+/// `(order + 1) × n` history whenever the step size changes.
 pub trait Stepper<S: OdeSystem + ?Sized> {
     /// The method's name, as in [`crate::Method`].
     fn name(&self) -> &'static str;

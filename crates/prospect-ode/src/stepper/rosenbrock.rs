@@ -1,43 +1,51 @@
 //! The generic Rosenbrock stepper, run by a [`RosenbrockTableau`].
 
 use super::{Attempt, StepRequest, Stepper};
-use crate::jacobian::{JacobianScratch, evaluate_jacobian, evaluate_time_derivative};
+use crate::jacobian::evaluate_time_derivative;
+use crate::linear::{IterationMatrix, JacobianStructure};
 use crate::tableau::RosenbrockTableau;
 use crate::{OdeError, OdeSystem, Stats};
-use nalgebra::{DMatrix, DVector};
 
 /// Linearly implicit Rosenbrock stepper for any [`RosenbrockTableau`].
 ///
 /// One Jacobian (analytic or finite-difference) and one LU factorisation of
-/// `W = I/(hγ) − J` per step. The Jacobian and `∂f/∂t` are reused when a step is rejected and
+/// `W = I/(hγ) − J` per step, in the system's [`JacobianStructure`] (no dense matrix for a
+/// diagonal or block-diagonal one). The Jacobian and `∂f/∂t` are reused when a step is rejected and
 /// retried from the same point with a smaller `h` (only `W` is refactorised).
 pub struct Rosenbrock {
     tableau: &'static RosenbrockTableau,
-    jacobian: DMatrix<f64>,
+    matrix: IterationMatrix,
     jacobian_current: bool,
     time_derivative: Vec<f64>,
     stages: Vec<Vec<f64>>,
     stage_input: Vec<f64>,
     stage_rhs: Vec<f64>,
-    solve_buffer: DVector<f64>,
+    solve_buffer: Vec<f64>,
     error: Vec<f64>,
-    scratch: JacobianScratch,
 }
 
 impl Rosenbrock {
-    /// A stepper for `tableau` on a system of dimension `dim`.
+    /// A stepper for `tableau` on a system of dimension `dim` with a dense Jacobian.
     pub fn new(tableau: &'static RosenbrockTableau, dim: usize) -> Self {
+        Self::with_structure(tableau, dim, JacobianStructure::Dense)
+    }
+
+    /// A stepper for `tableau` on a system of dimension `dim` whose Jacobian has `structure`.
+    pub fn with_structure(
+        tableau: &'static RosenbrockTableau,
+        dim: usize,
+        structure: JacobianStructure,
+    ) -> Self {
         Rosenbrock {
             tableau,
-            jacobian: DMatrix::zeros(dim, dim),
+            matrix: IterationMatrix::new(dim, structure),
             jacobian_current: false,
             time_derivative: vec![0.0; dim],
             stages: vec![vec![0.0; dim]; tableau.alpha.len()],
             stage_input: vec![0.0; dim],
             stage_rhs: vec![0.0; dim],
-            solve_buffer: DVector::zeros(dim),
+            solve_buffer: vec![0.0; dim],
             error: vec![0.0; dim],
-            scratch: JacobianScratch::new(dim),
         }
     }
 }
@@ -67,26 +75,14 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Rosenbrock {
         let (t, h, y0, f0) = (req.t, req.h, req.y0, req.f0);
         let n = y0.len();
         if !self.jacobian_current {
-            evaluate_jacobian(
-                system,
-                (t, y0, f0),
-                &mut self.jacobian,
-                &mut self.scratch,
-                stats,
-            );
+            self.matrix.evaluate(system, (t, y0, f0), stats);
             evaluate_time_derivative(system, t, h, y0, f0, &mut self.time_derivative, stats);
             self.jacobian_current = true;
         }
-        let mut w = -&self.jacobian;
-        let diag = 1.0 / (h * tab.gamma);
-        for i in 0..n {
-            w[(i, i)] += diag;
-        }
-        let lu = w.lu();
-        stats.lu_factorisations += 1;
-        if !lu.is_invertible() {
-            return Err(OdeError::SingularMatrix { t, h });
-        }
+        // W = I/(hγ) − J.
+        self.matrix
+            .factorize(1.0 / (h * tab.gamma), 1.0, stats)
+            .map_err(|_| OdeError::SingularMatrix { t, h })?;
 
         for s in 0..tab.alpha.len() {
             // Stage right-hand side f(t + α_s h, y0 + Σ a_sj k_j).
@@ -123,9 +119,8 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Rosenbrock {
                     *bi += hd * ft;
                 }
             }
-            lu.solve_mut(&mut self.solve_buffer);
-            stats.linear_solves += 1;
-            self.stages[s].copy_from_slice(self.solve_buffer.as_slice());
+            self.matrix.solve(&mut self.solve_buffer, stats);
+            self.stages[s].copy_from_slice(&self.solve_buffer);
         }
 
         y1.copy_from_slice(y0);
