@@ -108,7 +108,11 @@ pub fn split_pair(metric: &str) -> Option<(String, String, String)> {
     let rest = metric
         .strip_prefix("test_")
         .or_else(|| metric.strip_prefix("train_"))?;
-    Some((format!("train_{rest}"), format!("test_{rest}"), rest.to_string()))
+    Some((
+        format!("train_{rest}"),
+        format!("test_{rest}"),
+        rest.to_string(),
+    ))
 }
 
 /// The curves of one run for `metric`: when the file holds both the train and the test version
@@ -143,25 +147,33 @@ pub fn run_curves(
 /// labels at 14 px: ~8 px a character plus the sample, 18 px a row, in a ~816 × 490 px plot)
 /// is scored by how many points of the curves, 20 per segment, fall inside it.
 fn legend_corner(curves: &[Curve], x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
-    use SeriesLabelPosition::{LowerLeft, LowerRight, MiddleLeft, MiddleRight, UpperLeft, UpperRight};
-    let chars = curves.iter().map(|c| c.label.chars().count()).max().unwrap_or(0);
+    use SeriesLabelPosition::{
+        LowerLeft, LowerRight, MiddleLeft, MiddleRight, UpperLeft, UpperRight,
+    };
+    let chars = curves
+        .iter()
+        .map(|c| c.label.chars().count())
+        .max()
+        .unwrap_or(0);
     let w = ((40.0 + 8.0 * chars as f64) / 816.0).min(1.0);
     let h = ((10.0 + 18.0 * curves.len() as f64) / 490.0).min(1.0);
     let points: Vec<(f64, f64)> = curves
         .iter()
         .flat_map(|c| {
-            let p: Vec<(f64, f64)> = c
-                .x
-                .iter()
-                .zip(&c.y)
-                .map(|(a, b)| ((a - x.0) / (x.1 - x.0), (b - y.0) / (y.1 - y.0)))
-                .collect();
+            let p: Vec<(f64, f64)> =
+                c.x.iter()
+                    .zip(&c.y)
+                    .map(|(a, b)| ((a - x.0) / (x.1 - x.0), (b - y.0) / (y.1 - y.0)))
+                    .collect();
             let segments: Vec<(f64, f64)> = p
                 .windows(2)
                 .flat_map(|s| {
                     (0..20).map(move |k| {
                         let f = f64::from(k) / 20.0;
-                        (s[0].0 + f * (s[1].0 - s[0].0), s[0].1 + f * (s[1].1 - s[0].1))
+                        (
+                            s[0].0 + f * (s[1].0 - s[0].0),
+                            s[0].1 + f * (s[1].1 - s[0].1),
+                        )
                     })
                 })
                 .collect();

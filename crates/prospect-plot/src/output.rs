@@ -144,7 +144,9 @@ pub fn fit_left<DB: DrawingBackend>(
     }
     let chars: Vec<char> = text.chars().collect();
     for start in 1..chars.len() {
-        let t: String = std::iter::once('…').chain(chars[start..].iter().copied()).collect();
+        let t: String = std::iter::once('…')
+            .chain(chars[start..].iter().copied())
+            .collect();
         if fits(&t)? {
             return Ok(t);
         }

@@ -119,10 +119,7 @@ impl Figure for Traces {
                         .map(move |w| PathElement::new(vec![w[0], w[1]], style))
                 }))
             } else {
-                chart.draw_series(
-                    runs.iter()
-                        .map(|run| PathElement::new(run.to_vec(), style)),
-                )
+                chart.draw_series(runs.iter().map(|run| PathElement::new(run.to_vec(), style)))
             };
             series
                 .map_err(msg)?

@@ -210,8 +210,13 @@ fn metrics_file(name: &str, metrics: &[&str]) -> PathBuf {
     let mut w = TraceWriter::create(&path, &RunInfo::default(), WriterOptions::default()).unwrap();
     for e in 1..=5u32 {
         for (k, m) in metrics.iter().enumerate() {
-            w.metric(m, "epoch", f64::from(e), 0.5 + 0.05 * f64::from(e) + 0.01 * k as f64)
-                .unwrap();
+            w.metric(
+                m,
+                "epoch",
+                f64::from(e),
+                0.5 + 0.05 * f64::from(e) + 0.01 * k as f64,
+            )
+            .unwrap();
         }
     }
     w.finish().unwrap();
@@ -232,7 +237,10 @@ fn learning_figures_draw_train_and_test_together_when_both_exist() {
     assert!(labels.iter().any(|t| t == "run train"), "{labels:?}");
     assert!(labels.iter().any(|t| t == "run test"), "{labels:?}");
     // Asking for the train metric gives the same pair.
-    assert_eq!(run_curves(&reader, "train_accuracy", "run").unwrap(), curves);
+    assert_eq!(
+        run_curves(&reader, "train_accuracy", "run").unwrap(),
+        curves
+    );
     // Only test_loss exists: one series.
     let one = run_curves(&reader, "test_loss", "run").unwrap();
     assert_eq!(one.len(), 1);
@@ -241,7 +249,10 @@ fn learning_figures_draw_train_and_test_together_when_both_exist() {
     assert_eq!(count(&svg, "stroke-width=\"2\" points="), 2);
     let only_test = metrics_file("test-only.h5", &["test_accuracy"]);
     let reader = prospect_trace::TraceReader::open(&only_test).unwrap();
-    assert_eq!(run_curves(&reader, "test_accuracy", "run").unwrap().len(), 1);
+    assert_eq!(
+        run_curves(&reader, "test_accuracy", "run").unwrap().len(),
+        1
+    );
 }
 
 #[test]
@@ -284,7 +295,10 @@ fn learning_titles_with_long_paths_fit_the_figure_width() {
     // Guards the bound's use: a title font smaller than this would be unreadable.
     assert!(font_size >= 16.0, "{font_size}");
     let upper_bound_px = font_size * upper_bound_em;
-    assert!(upper_bound_px <= 876.0, "{shown}: up to {upper_bound_px} px");
+    assert!(
+        upper_bound_px <= 876.0,
+        "{shown}: up to {upper_bound_px} px"
+    );
     // A title that fits is left alone.
     plot_learning(&curves, "accuracy", "epoch", "accuracy — run.h5", &out).unwrap();
     let svg = std::fs::read_to_string(&out).unwrap();
@@ -334,7 +348,9 @@ fn learning_legends_stay_off_rising_curves() {
         .map(|k| Curve {
             label: format!("run {k}"),
             x: (1..=10).map(f64::from).collect(),
-            y: (1..=10).map(|e| 0.1 * f64::from(e) + 0.01 * f64::from(k)).collect(),
+            y: (1..=10)
+                .map(|e| 0.1 * f64::from(e) + 0.01 * f64::from(k))
+                .collect(),
         })
         .collect();
     let out = temp("legend.svg");
@@ -358,7 +374,13 @@ fn learning_legends_stay_off_rising_curves() {
     let inside = svg
         .split("stroke-width=\"2\" points=\"")
         .skip(1)
-        .map(|p| p.split('"').next().unwrap_or("").split_whitespace().collect::<Vec<_>>())
+        .map(|p| {
+            p.split('"')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+        })
         // Legend samples are two-point lines; the data lines have ten points.
         .filter(|p| p.len() > 2)
         .flatten()
