@@ -132,13 +132,14 @@ pub fn run_curves(
         })
     };
     let names = reader.metric_names()?;
-    if let Some((train, test, _)) = split_pair(metric) {
-        if names.contains(&train) && names.contains(&test) {
-            return Ok(vec![
-                one(&train, format!("{label} train"))?,
-                one(&test, format!("{label} test"))?,
-            ]);
-        }
+    if let Some((train, test, _)) = split_pair(metric)
+        && names.contains(&train)
+        && names.contains(&test)
+    {
+        return Ok(vec![
+            one(&train, format!("{label} train"))?,
+            one(&test, format!("{label} test"))?,
+        ]);
     }
     Ok(vec![one(metric, label.to_string())?])
 }
