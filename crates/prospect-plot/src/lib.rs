@@ -16,6 +16,6 @@ pub mod output;
 pub mod traces;
 
 pub use ablation::{AblationGroup, plot_ablation};
-pub use learning::{Curve, plot_learning};
+pub use learning::{Curve, plot_learning, run_curves, split_pair};
 pub use output::PlotError;
 pub use traces::{TracePlot, plot_traces};

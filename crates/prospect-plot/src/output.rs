@@ -127,6 +127,33 @@ pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTransl
         .map_err(msg)
 }
 
+/// `text` shortened from the left with a leading "…" until it is at most `width` pixels wide in
+/// `style`, so that a long path in a title keeps its informative end (the file name) instead of
+/// running off both edges of the figure. Text that fits is returned unchanged.
+pub fn fit_left<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    width: u32,
+) -> Result<String, String> {
+    let fits = |t: &str| -> Result<bool, String> {
+        Ok(area.estimate_text_size(t, style).map_err(msg)?.0 <= width)
+    };
+    if fits(text)? {
+        return Ok(text.to_string());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for start in 1..chars.len() {
+        let t: String = std::iter::once('…')
+            .chain(chars[start..].iter().copied())
+            .collect();
+        if fits(&t)? {
+            return Ok(t);
+        }
+    }
+    Ok("…".to_string())
+}
+
 /// Converts any displayable drawing error into the message [`Figure::draw`] returns.
 pub fn msg<E: std::fmt::Display>(e: E) -> String {
     e.to_string()

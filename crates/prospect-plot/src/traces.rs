@@ -64,14 +64,23 @@ impl Figure for Traces {
             .draw()
             .map_err(msg)?;
         let onset_style = BLACK.mix(0.25).stroke_width(1);
-        chart
-            .draw_series(
-                self.onsets
-                    .iter()
-                    .filter(|t| **t >= x.0 && **t <= x.1)
-                    .map(|t| PathElement::new(vec![(*t, y.0), (*t, y.1)], onset_style)),
-            )
-            .map_err(msg)?;
+        let onsets: Vec<f64> = self
+            .onsets
+            .iter()
+            .copied()
+            .filter(|t| *t >= x.0 && *t <= x.1)
+            .collect();
+        // More onsets than one per MIN_ONSET_PX pixels would shade the whole plot grey and hide
+        // the traces; a wide window shows none (a narrower --window shows them).
+        if (onsets.len() as f64) * MIN_ONSET_PX <= plot_px - legend_px {
+            chart
+                .draw_series(
+                    onsets
+                        .iter()
+                        .map(|t| PathElement::new(vec![(*t, y.0), (*t, y.1)], onset_style)),
+                )
+                .map_err(msg)?;
+        }
         for line in &self.lines {
             let c = colour(line.colour);
             let dashed = line.dashed;
@@ -84,18 +93,33 @@ impl Figure for Traces {
                 1
             };
             let style = c.stroke_width(width);
+            let runs = recorded_runs(&line.points);
             let series = if line.dashed {
                 // Targets are piecewise constant: dashed steps (hold each value until the next
                 // sample), so they read apart from the solid u and ŭ of the same colour.
-                let steps: Vec<(f64, f64)> = line
-                    .points
-                    .windows(2)
-                    .flat_map(|w| [w[0], (w[1].0, w[0].1)])
-                    .chain(line.points.last().copied())
-                    .collect();
-                chart.draw_series(DashedLineSeries::new(steps, 8, 5, c.stroke_width(2)))
+                let mut steps: Vec<(f64, f64)> = Vec::new();
+                for run in &runs {
+                    steps.extend(run.windows(2).flat_map(|w| [w[0], (w[1].0, w[0].1)]));
+                    steps.extend(run.last().copied());
+                    // A NaN point ends the dashes of one recorded span.
+                    steps.push((f64::NAN, f64::NAN));
+                }
+                chart.draw_series(
+                    steps
+                        .split(|p| p.0.is_nan())
+                        .filter(|s| s.len() > 1)
+                        .flat_map(|s| DashedLineSeries::new(s.to_vec(), 8, 5, c.stroke_width(2)))
+                        .collect::<Vec<_>>(),
+                )
+            } else if width > 1 {
+                // Wide polylines get mitre spikes where the trace turns back sharply (a pattern
+                // switch): draw each segment on its own so no joint is mitred.
+                chart.draw_series(runs.iter().flat_map(|run| {
+                    run.windows(2)
+                        .map(move |w| PathElement::new(vec![w[0], w[1]], style))
+                }))
             } else {
-                chart.draw_series(LineSeries::new(line.points.iter().copied(), style))
+                chart.draw_series(runs.iter().map(|run| PathElement::new(run.to_vec(), style)))
             };
             series
                 .map_err(msg)?
@@ -115,6 +139,29 @@ impl Figure for Traces {
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
+}
+
+/// Horizontal pixels per pattern onset below which onsets are not marked.
+const MIN_ONSET_PX: f64 = 6.0;
+
+/// `points` (sorted by time) cut where the recording paused: a gap wider than twice the
+/// smallest sampling interval (as in [`spans`]), so that no line joins two recorded epochs.
+fn recorded_runs(points: &[(f64, f64)]) -> Vec<&[(f64, f64)]> {
+    let step = points
+        .windows(2)
+        .map(|w| w[1].0 - w[0].0)
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 1..points.len() {
+        if points[i].0 - points[i - 1].0 > 2.0 * step {
+            runs.push(&points[start..i]);
+            start = i;
+        }
+    }
+    runs.push(&points[start..]);
+    runs
 }
 
 /// The recorded time spans of sorted sample times, `[t0, t1] ∪ …`: a new span starts where

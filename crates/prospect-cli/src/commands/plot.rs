@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use prospect_plot::{AblationGroup, Curve, TracePlot, plot_ablation, plot_learning, plot_traces};
+use prospect_plot::{
+    AblationGroup, Curve, TracePlot, plot_ablation, plot_learning, plot_traces, run_curves,
+    split_pair,
+};
 use prospect_trace::TraceReader;
 
 use super::collect::{status, trace_files};
@@ -129,15 +132,23 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             ))
         }
         Kind::Learning => {
-            let curves = files
-                .iter()
-                .map(|f| curve(&TraceReader::open(f)?, &req.metric, label(f)))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let mut curves = Vec::new();
+            for f in &files {
+                let run = run_curves(&TraceReader::open(f)?, &req.metric, &label(f))
+                    .with_context(|| format!("{}: metric {}", f.display(), req.metric))?;
+                curves.extend(run);
+            }
+            // Train and test drawn together share the axis name without the prefix.
+            let paired = curves.len() > files.len();
+            let axis = match split_pair(&req.metric) {
+                Some((_, _, rest)) if paired => rest,
+                _ => req.metric.clone(),
+            };
             plot_learning(
                 &curves,
-                &req.metric,
+                &axis,
                 "epoch",
-                &format!("{} — {}", req.metric, req.input.display()),
+                &format!("{} — {}", axis, req.input.display()),
                 &req.out,
             )?;
             Ok(format!("{}: {} curves", req.out.display(), curves.len()))
