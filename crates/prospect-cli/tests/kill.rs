@@ -1,15 +1,10 @@
 //! Kill safety of trace files (issue 9, item 3): SIGKILL a recording `prospect run` at random
 //! moments and read every dataset of every file it left with h5py (`scripts/kill_test.py`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::repo;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::process::Command;
 
 /// 20 kills at uniform 0.3–2.5 s into a run recording every step of two layers (about 40 s).
 /// The guarantee in docs/trace-format.md ("Crash safety") is "every dataset of a killed file

@@ -4,15 +4,11 @@
 //! each: the last epoch, t 20–30, lies outside the README's trace window 0–15, which only a
 //! recording of the first epoch covers), 100 test patterns.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::repo;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::path::Path;
+use std::process::Command;
 
 /// The `$P …` lines of the README's "Using it" block, comments removed.
 fn using_it() -> Vec<String> {

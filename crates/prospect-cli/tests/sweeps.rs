@@ -2,34 +2,11 @@
 //! effective model, seeds only from `--seeds`, incomplete runs left out of summaries and
 //! ablations, and a Slurm script that survives the shell.
 
+mod common;
+use common::{repo, run, stderr, temp};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prospect"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("prospect-sweeps-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn report(o: &Output) -> serde_json::Value {
     serde_json::from_str(String::from_utf8_lossy(&o.stdout).trim())
