@@ -2,7 +2,8 @@
 """Kill a recording `prospect run` with SIGKILL at random moments and read every dataset of
 every file it left with h5py (issue 9, item 3).
 
-usage: scripts/kill_test.py N_KILLS [OUT_DIR] [--seed S]
+usage: scripts/kill_test.py N_KILLS [OUT_DIR] [--seed S] [--exe PATH]
+PATH is the prospect binary (default target/release/prospect).
 Each kill: a run recording every step of layer1 and layer2 in every epoch of 1000, SIGKILL after a
 uniform 0.3-2.5 s. Then every dataset is read whole; a read error is a failure, and so is a
 population whose variables hold different numbers of rows. Prints one JSON line:
@@ -18,7 +19,7 @@ def main():
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 0
     rng = random.Random(seed)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    exe = os.path.join(root, "target/release/prospect")
+    exe = sys.argv[sys.argv.index("--exe") + 1] if "--exe" in sys.argv else os.path.join(root, "target/release/prospect")
     os.makedirs(out, exist_ok=True)
     os.environ["HDF5_USE_FILE_LOCKING"] = "FALSE"
     stats = dict(kills=0, files=0, datasets_read=0, failures=0, misaligned=0, errors=[])

@@ -43,7 +43,9 @@ pub enum Sampling {
 pub struct WriterOptions {
     /// Rows per HDF5 chunk along time.
     pub chunk_rows: usize,
-    /// gzip level (0–9).
+    /// gzip level (0–9) of weight snapshots, each written once as a whole chunk. Growing
+    /// series, metrics and events are not compressed (a rewritten compressed chunk is what a
+    /// kill can leave unreadable; see `growing_2d`).
     pub gzip_level: u8,
     /// Longest time between flushes to disk.
     pub flush_interval: Duration,
@@ -253,12 +255,17 @@ impl TraceWriter {
             .map_err(self.hdf5_err(format!("attribute {name}")))
     }
 
+    /// A growing dataset is stored without a compression filter (so are the 1-D ones below):
+    /// a compressed partly filled chunk is re-compressed, grows and is moved to a new place in
+    /// the file at every flush, and a SIGKILL inside a flush can leave the chunk index pointing
+    /// at bytes that are no longer that chunk ("filter returned failure during read"). An
+    /// uncompressed chunk keeps its size and place from its first write, so a kill leaves every
+    /// chunk decodable (`scripts/kill_test.py`, docs/trace-format.md, "Crash safety").
     fn growing_2d(&self, group: &Group, name: &str, width: usize) -> Result<Dataset, TraceError> {
         group
             .new_dataset::<f32>()
             .chunk((self.options.chunk_rows, width.max(1)))
             .shape((0.., width))
-            .deflate(self.options.gzip_level)
             .create(name)
             .map_err(self.hdf5_err(format!("create dataset {name}")))
     }
@@ -268,7 +275,6 @@ impl TraceWriter {
             .new_dataset::<f64>()
             .chunk(self.options.chunk_rows)
             .shape(0..)
-            .deflate(self.options.gzip_level)
             .create(name)
             .map_err(self.hdf5_err(format!("create dataset {name}")))
     }
