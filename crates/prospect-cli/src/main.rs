@@ -153,6 +153,22 @@ fn shell_quote(arg: &str) -> String {
     }
 }
 
+/// An error and its causes on one line, each text once. Library errors such as
+/// `TraceError::Hdf5` already print their source in their own message (`{path}: {context}:
+/// {source}`), and anyhow's `{:#}` appends every source again: HDF5's reason would appear twice.
+/// A cause whose text the line already holds is left out.
+fn chain(e: &anyhow::Error) -> String {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
+}
+
 /// Reports a bad-input error (exit code 2).
 fn bad_input(e: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {e}");
@@ -243,7 +259,7 @@ fn main() -> ExitCode {
             }
             let seeds = match commands::sweep::parse_seeds(&seeds) {
                 Ok(s) => s,
-                Err(e) => return bad_input(format!("{e:#}")),
+                Err(e) => return bad_input(chain(&e)),
             };
             let stem = model
                 .file_stem()
@@ -273,7 +289,7 @@ fn main() -> ExitCode {
                         println!("{}: {n} array tasks", script.display());
                         ExitCode::SUCCESS
                     }
-                    Err(e) => bad_input(format!("{e:#}")),
+                    Err(e) => bad_input(chain(&e)),
                 };
             }
             match commands::sweep::sweep(&req) {
@@ -310,7 +326,7 @@ fn main() -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Err(e) => bad_input(format!("{e:#}")),
+            Err(e) => bad_input(chain(&e)),
         },
         Command::Plot {
             input,
@@ -340,7 +356,7 @@ fn main() -> ExitCode {
                     println!("{line}");
                     ExitCode::SUCCESS
                 }
-                Err(e) => bad_input(format!("{e:#}")),
+                Err(e) => bad_input(chain(&e)),
             }
         }
         Command::Inspect { file } => match commands::inspect::describe(&file) {
@@ -348,7 +364,7 @@ fn main() -> ExitCode {
                 print!("{text}");
                 ExitCode::SUCCESS
             }
-            Err(e) => bad_input(format!("{e:#}")),
+            Err(e) => bad_input(chain(&e)),
         },
     }
 }

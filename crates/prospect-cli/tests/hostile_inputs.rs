@@ -245,3 +245,118 @@ fn data_sets_smaller_than_asked_for_empty_or_misshapen_are_refused() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The short settings of `tests/cli.rs`: a run of a fraction of a second.
+const SHORT: [&str; 6] = [
+    "--set",
+    "training.epochs=2",
+    "--set",
+    "task.n_train=200",
+    "--set",
+    "task.n_test=100",
+];
+
+/// Writes a short trace to `out` and returns the arguments given to the binary (after its path).
+fn short_trace(out: &Path) -> Vec<String> {
+    let mut args: Vec<String> = ["--quiet", "run", MODEL]
+        .iter()
+        .chain(SHORT.iter())
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--out".to_string(), out.to_str().unwrap().to_string()]);
+    let o = bin().args(&args).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    args
+}
+
+#[test]
+fn plot_into_a_missing_folder_says_so_in_words() {
+    let dir = temp("plot-out");
+    let trace = dir.join("t.h5");
+    short_trace(&trace);
+    let missing = dir.join("no-such-dir").join("x.png");
+    let missing = missing.to_str().unwrap();
+    // Before: "backend error: Drawing backend error: ImageError(IoError(Os { code: 2, … }))".
+    exit2(
+        &[
+            "plot",
+            trace.to_str().unwrap(),
+            "--kind",
+            "learning",
+            "--out",
+            missing,
+        ],
+        &["--out", missing, "does not exist"],
+    );
+    // A file where the folder should be.
+    let file_as_folder = trace.join("x.png");
+    exit2(
+        &[
+            "plot",
+            trace.to_str().unwrap(),
+            "--kind",
+            "learning",
+            "--out",
+            file_as_folder.to_str().unwrap(),
+        ],
+        &["--out", "is not a folder"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hdf5_errors_are_printed_once() {
+    let dir = temp("hdf5-once");
+    let trace = dir.join("t.h5");
+    short_trace(&trace);
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "not an HDF5 file\n").unwrap();
+    // The first 3000 bytes of a trace: the superblock is there, the rest is cut off.
+    let truncated = dir.join("truncated.h5");
+    std::fs::write(&truncated, &std::fs::read(&trace).unwrap()[..3000]).unwrap();
+    for (file, reason) in [
+        (&notes, "file signature not found"),
+        (&truncated, "truncated file"),
+    ] {
+        let f = file.to_str().unwrap();
+        let o = bin().args(["inspect", f]).output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(f), "{err}");
+        // Each text once: HDF5's own reason, and the function that raised it.
+        assert_eq!(err.matches(reason).count(), 1, "{err}");
+        assert_eq!(err.matches("H5Fopen").count(), 1, "{err}");
+        // HDF5's automatic error-stack printing stays off (it would add "HDF5-DIAG" lines).
+        assert!(!err.contains("HDF5-DIAG"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_stored_command_line_pastes_back_into_a_shell() {
+    let dir = temp("command-line");
+    // A space and a `$` in a folder name and a `'` in a file name: unquoted, the shell would
+    // split the word, expand `$b` and open a quote.
+    let out = dir.join("dir with space").join("a$b 'c'.h5");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let args = short_trace(&out);
+    let line = prospect_trace::TraceReader::open(&out)
+        .unwrap()
+        .attr("command_line")
+        .unwrap();
+    // bash splits the stored line into words exactly as it would when pasted back.
+    let o = Command::new("bash")
+        .args(["-c", &format!("printf '%s\\n' {line}")])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let words: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(words[0], env!("CARGO_BIN_EXE_prospect"), "{line}");
+    assert_eq!(words[1..], args[..], "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -93,8 +93,31 @@ fn parameter(reader: &TraceReader, key: &str) -> Option<String> {
     })
 }
 
+/// Refuses an `--out` whose folder does not exist (or is not a folder) before any file is read,
+/// in words: the drawing backend would otherwise fail only at the end, with an I/O error of the
+/// image encoder that names neither the folder nor `--out`.
+fn out_folder_exists(out: &Path) -> anyhow::Result<()> {
+    let Some(folder) = out.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if !folder.is_dir() {
+        let what = if folder.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        bail!(
+            "--out {}: the folder {} {what}; create it first",
+            out.display(),
+            folder.display()
+        );
+    }
+    Ok(())
+}
+
 /// Draws the requested figure; returns a one-line description for stdout.
 pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
+    out_folder_exists(&req.out)?;
     let files = inputs(&req.input)?;
     match req.kind {
         Kind::Traces => {
