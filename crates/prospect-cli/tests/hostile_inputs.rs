@@ -2,32 +2,11 @@
 //! their types, malformed text. Each must be refused with exit code 2, the model file, the
 //! dotted key and a reason — never a panic (exit 101) or an allocation abort (SIGABRT).
 
+mod common;
+use common::{bin, stderr, temp};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_prospect"));
-    c.current_dir(repo());
-    c
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("prospect-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Command;
 
 const MODEL: &str = "models/yinyang-lookahead.toml";
 
