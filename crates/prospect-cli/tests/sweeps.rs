@@ -262,3 +262,74 @@ fn slurm_script_survives_the_shell_and_runs_task_zero() {
         vec!["network.lookahead=true_seed=0.h5".to_string()]
     );
 }
+
+/// Runs the binary with `args` but kills it after `secs` seconds and fails the test: a resume
+/// that loops forever must fail CI, not hang it. Output goes to files, so a chatty child cannot
+/// block on a full pipe.
+fn run_within(args: &[&str], secs: u64, scratch: &Path) -> Output {
+    let out = std::fs::File::create(scratch.join("stdout.txt")).unwrap();
+    let err = std::fs::File::create(scratch.join("stderr.txt")).unwrap();
+    let mut child = common::bin()
+        .args(args)
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{args:?} still running after {secs} s (resume loops)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    Output {
+        status,
+        stdout: std::fs::read(scratch.join("stdout.txt")).unwrap(),
+        stderr: std::fs::read(scratch.join("stderr.txt")).unwrap(),
+    }
+}
+
+/// A point's file that is not a readable trace (an empty file, as a kill between taking the
+/// lock and creating the HDF5 file leaves it) is kept untouched, the point runs into
+/// `name.v2.h5` and stderr says so (docs/model-files.md, resume). Today's code retried the same
+/// name forever; the 60 s limit is ~10x what the two tiny runs take on 2 shared cores.
+#[test]
+fn resume_runs_past_an_unreadable_file_into_a_new_version() {
+    let dir = temp("unreadable");
+    let scratch = temp("unreadable-io");
+    let empty = dir.join("network.lookahead=true_seed=0.h5");
+    std::fs::write(&empty, b"").unwrap();
+    let mut args = vec![
+        "sweep",
+        "models/yinyang-lookahead.toml",
+        "--out-dir",
+        dir.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--quiet",
+        "--set",
+        "network.lookahead=true,false",
+        "--seeds",
+        "0",
+    ];
+    args.extend(TINY);
+    let o = run_within(&args, 60, &scratch);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(report(&o)["ran"], 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("network.lookahead=true_seed=0.h5")
+            && err.contains("not a readable trace")
+            && err.contains("network.lookahead=true_seed=0.v2.h5"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&empty).unwrap(), b"", "kept untouched");
+    let new = prospect_trace::TraceReader::open(&dir.join("network.lookahead=true_seed=0.v2.h5"))
+        .unwrap();
+    assert!(new.is_complete());
+}

@@ -485,6 +485,7 @@ pub fn resume(dir: &Path, point: &Point, model: &Model) -> Resume {
                     "kept {} (not a readable trace: {e})",
                     path.display()
                 ));
+                k += 1;
                 continue;
             }
         };
