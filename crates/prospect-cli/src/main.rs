@@ -319,10 +319,10 @@ fn main() -> ExitCode {
         Command::Collect { dir } => match commands::collect::collect(&dir) {
             Ok(c) => {
                 println!(
-                    "{}: {} runs ({} left out: not complete)",
+                    "{}: {} runs ({} left out: not complete or superseded)",
                     dir.join("summary.csv").display(),
                     c.rows.len(),
-                    c.left_out.len()
+                    c.left_out.len() + c.superseded.len()
                 );
                 ExitCode::SUCCESS
             }

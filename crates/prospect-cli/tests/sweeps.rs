@@ -333,3 +333,63 @@ fn resume_runs_past_an_unreadable_file_into_a_new_version() {
         .unwrap();
     assert!(new.is_complete());
 }
+
+/// After a resume with changed settings both `x.h5` (old model) and `x.v2.h5` (new) are
+/// complete: summary.csv and the ablation take only the newest version per point and seed and
+/// count the old one as left out, so two models are never averaged (docs/model-files.md).
+#[test]
+fn collect_and_ablation_use_only_the_newest_version_of_a_point() {
+    let dir = temp("versions");
+    let grid = ["--set", "network.lookahead=true,false", "--seeds", "0"];
+    assert!(sweep(&dir, &grid).status.success());
+    let mut changed = grid.to_vec();
+    changed.extend(["--set", "training.batch=10"]);
+    let o = sweep(&dir, &changed);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(traces(&dir).len(), 4, "two models per point, both complete");
+
+    let o = run(&["collect", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "network.lookahead=false_seed=0.h5 (superseded by network.lookahead=false_seed=0.v2.h5)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let files: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        vec![
+            "network.lookahead=false_seed=0.v2.h5",
+            "network.lookahead=true_seed=0.v2.h5"
+        ],
+        "{csv}"
+    );
+
+    let svg = dir.join("ablation.svg");
+    let o = run(&[
+        "plot",
+        dir.to_str().unwrap(),
+        "--kind",
+        "ablation",
+        "--by",
+        "network.lookahead",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("left 2 runs out"), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    // n = 2 here would be the mean of the two models.
+    assert!(
+        text.contains("network.lookahead = false (n = 1; 1 left out")
+            && text.contains("network.lookahead = true (n = 1; 1 left out"),
+        "legend counts"
+    );
+}

@@ -63,6 +63,60 @@ pub fn trace_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The point-and-seed name a trace file belongs to and its version: a resume that finds another
+/// model in `x.h5` runs into `x.v2.h5`, `x.v3.h5`, … (see `sweep::resume`), so `x.v3.h5` →
+/// (`x.h5`, 3) and `x.h5` → (`x.h5`, 1). A sweep name ends in `seed=N` or a `~hash`, never in
+/// `.vN`, so the split is unambiguous for the files a sweep writes.
+fn base_and_version(path: &Path) -> (PathBuf, u64) {
+    let name = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    // `k.to_string() == digits` refuses `v02` and `v+2`, which resume never writes.
+    if let Some((stem, digits)) = name
+        .strip_suffix(".h5")
+        .and_then(|stem| stem.rsplit_once(".v"))
+        && let Ok(k) = digits.parse::<u64>()
+        && k >= 2
+        && k.to_string() == digits
+    {
+        return (path.with_file_name(format!("{stem}.h5")), k);
+    }
+    (path.to_path_buf(), 1)
+}
+
+/// Splits `files` into the ones a summary or an ablation reads and the older versions that are
+/// superseded, each with the file that supersedes it. Per point and seed only the newest
+/// readable version counts: two versions hold two different models (that is why the resume
+/// wrote a new one), and averaging them would mix the models. Unreadable files newer than it
+/// stay in the first list, so the caller reports them as before.
+pub fn newest_versions(files: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>) {
+    let mut groups: std::collections::BTreeMap<PathBuf, Vec<(u64, PathBuf)>> =
+        std::collections::BTreeMap::new();
+    for f in files {
+        let (base, k) = base_and_version(f);
+        groups.entry(base).or_default().push((k, f.clone()));
+    }
+    let mut kept = Vec::new();
+    let mut superseded = Vec::new();
+    for (_, mut versions) in groups {
+        versions.sort_by_key(|v| std::cmp::Reverse(v.0));
+        let newest = versions
+            .iter()
+            .position(|(_, f)| TraceReader::open(f).is_ok())
+            .unwrap_or(versions.len());
+        for (i, (_, f)) in versions.iter().enumerate() {
+            if i <= newest {
+                kept.push(f.clone());
+            } else {
+                superseded.push((f.clone(), versions[newest].1.clone()));
+            }
+        }
+    }
+    kept.sort();
+    superseded.sort();
+    (kept, superseded)
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -89,15 +143,29 @@ pub struct Collected {
     pub rows: Vec<Row>,
     /// Runs left out (status other than `complete`).
     pub left_out: Vec<Row>,
+    /// Older versions of a point and seed left out, each with the newer file that supersedes it
+    /// (see [`newest_versions`]).
+    pub superseded: Vec<(PathBuf, PathBuf)>,
 }
 
 /// Writes `dir/summary.csv` from the complete trace files in `dir`. Runs that are not
 /// complete are left out of the file and reported on stderr with their status; files that are
-/// not traces are reported on stderr and skipped.
+/// not traces are reported on stderr and skipped. Per point and seed only the newest version
+/// (`x.vN.h5`) is summarised; the older ones hold another model and are left out and named.
 pub fn collect(dir: &Path) -> anyhow::Result<Collected> {
     let mut rows = Vec::new();
     let mut left_out = Vec::new();
-    for file in trace_files(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))? {
+    let files = trace_files(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let (files, superseded) = newest_versions(&files);
+    if !superseded.is_empty() {
+        eprintln!(
+            "{}: left {} runs out of summary.csv (superseded by a newer version of the same point and seed, another model): {}",
+            dir.display(),
+            superseded.len(),
+            superseded_list(&superseded)
+        );
+    }
+    for file in files {
         match row(&file) {
             Ok(r) if r.status == "complete" => rows.push(r),
             Ok(r) => left_out.push(r),
@@ -155,5 +223,22 @@ pub fn collect(dir: &Path) -> anyhow::Result<Collected> {
     }
     let path = dir.join("summary.csv");
     std::fs::write(&path, out).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(Collected { rows, left_out })
+    Ok(Collected {
+        rows,
+        left_out,
+        superseded,
+    })
+}
+
+/// `old.h5 (superseded by new.v2.h5), …` for stderr.
+pub fn superseded_list(superseded: &[(PathBuf, PathBuf)]) -> String {
+    let name = |p: &PathBuf| {
+        p.file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+    };
+    superseded
+        .iter()
+        .map(|(old, new)| format!("{} (superseded by {})", name(old), name(new)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -10,7 +10,7 @@ use prospect_plot::{
 };
 use prospect_trace::TraceReader;
 
-use super::collect::{status, trace_files};
+use super::collect::{newest_versions, status, superseded_list, trace_files};
 
 /// Which figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -184,6 +184,20 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             // Per value: the complete runs' curves and the number of runs left out.
             let mut groups: BTreeMap<String, (Vec<Curve>, usize)> = BTreeMap::new();
             let mut left_out = Vec::new();
+            // Per point and seed only the newest version: older ones hold another model.
+            let (files, superseded) = newest_versions(&files);
+            for (old, _) in &superseded {
+                let value = parameter(&TraceReader::open(old)?, by)
+                    .with_context(|| format!("{}: no parameter {by}", old.display()))?;
+                groups.entry(value).or_default().1 += 1;
+            }
+            if !superseded.is_empty() {
+                eprintln!(
+                    "left {} runs out of the ablation (superseded by a newer version of the same point and seed, another model): {}",
+                    superseded.len(),
+                    superseded_list(&superseded)
+                );
+            }
             for f in &files {
                 let reader = TraceReader::open(f)?;
                 let value = parameter(&reader, by)
