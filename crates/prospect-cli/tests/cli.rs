@@ -555,6 +555,15 @@ fn out_never_overwrites_the_model_file() {
     assert!(text(&o).1.contains("--overwrite"), "{}", text(&o).1);
     args.push("--overwrite");
     assert_eq!(run(&args).status.code(), Some(0), "{}", text(&run(&args)).1);
+    // So does any existing path, an empty file included: it is refused and left empty.
+    let empty = dir.join("empty.h5");
+    std::fs::write(&empty, b"").unwrap();
+    let mut args = vec!["run", m, "--out", empty.to_str().unwrap()];
+    args.extend(SHORT);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+    assert!(text(&o).1.contains("--overwrite"), "{}", text(&o).1);
+    assert_eq!(std::fs::read(&empty).unwrap(), b"", "empty file replaced");
 }
 
 #[cfg(unix)]

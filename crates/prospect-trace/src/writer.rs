@@ -124,12 +124,20 @@ impl TraceWriter {
     /// Creates `path` and writes the root attributes, with `status = "running"`.
     ///
     /// First takes the writer lock on `path` ([`WriterLock`]): another live writer makes this
-    /// fail at once with [`TraceError::Busy`]. An existing non-empty file is refused with
-    /// [`TraceError::Exists`] unless `options.overwrite`, and is never replaced unless it is a
-    /// prospect trace file ([`TraceError::NotATrace`]). The file is written in place, not
+    /// fail at once with [`TraceError::Busy`]. Any path that exists before the call (an empty
+    /// file included: it may be someone's) is refused with [`TraceError::Exists`] unless
+    /// `options.overwrite`; a non-empty file is never replaced unless it is a prospect trace
+    /// file ([`TraceError::NotATrace`]). The file is written in place, not
     /// renamed at the end, so that it can be followed while the run goes on.
     pub fn create(path: &Path, info: &RunInfo, options: WriterOptions) -> Result<Self, TraceError> {
+        // Looked at before the lock, which creates the file: afterwards every path exists.
+        let existed = std::fs::symlink_metadata(path).is_ok();
         let lock = WriterLock::acquire(path)?;
+        if existed && !options.overwrite {
+            return Err(TraceError::Exists {
+                path: path.to_path_buf(),
+            });
+        }
         let len = std::fs::metadata(path)
             .map_err(|source| TraceError::Io {
                 path: path.to_path_buf(),
