@@ -117,7 +117,12 @@ impl Recorder for TraceRecorder {
     /// The next `every`-spaced time after the last row (or after `after`, where the last row is
     /// older), moved to the start of the first window that still holds it.
     fn next_wanted(&self, after: f64, until: f64) -> Option<f64> {
-        if self.off || !self.recording || self.error.is_some() || !(self.every > 0.0) {
+        if self.off
+            || !self.recording
+            || self.error.is_some()
+            || self.every.is_nan()
+            || self.every <= 0.0
+        {
             return None;
         }
         let mut t = self.last_t + self.every;

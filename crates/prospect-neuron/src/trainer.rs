@@ -440,7 +440,7 @@ impl Trainer {
             if !self.config.method.is_fixed_step() {
                 let mut after = t_prev;
                 while let Some(tr) = recorder.next_wanted(after, self.ode.t()) {
-                    if !(tr > after) {
+                    if tr.is_nan() || tr <= after {
                         break;
                     }
                     self.record_interpolated(recorder, tr, epoch)?;
