@@ -629,3 +629,71 @@ fn diagonal_jacobians_match_the_dense_path() {
         }
     }
 }
+
+/// `y' = −50 (y − cos t)` that asks for the step-start evaluation at every attempt and records
+/// whether the next right-hand-side call after each request was exactly at `(t0, y0)`.
+struct StartWatcher {
+    pending: Option<(f64, f64)>,
+    requests: usize,
+    misses: Vec<(f64, f64, f64)>,
+}
+
+impl OdeSystem for StartWatcher {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        if let Some((t0, y0)) = self.pending.take()
+            && (t != t0 || y[0] != y0)
+        {
+            self.misses.push((t0, t, y[0] - y0));
+        }
+        dy[0] = -50.0 * (y[0] - t.cos());
+    }
+    fn on_step_start(&mut self, t0: f64, y0: &[f64]) -> bool {
+        self.requests += 1;
+        self.pending = Some((t0, y0[0]));
+        true
+    }
+}
+
+#[test]
+fn step_start_evaluation_is_made_again_after_a_rejected_attempt() {
+    // The `on_step_start` contract: after it returns true, the next rhs call is at exactly
+    // (t0, y0), also before the retry of a rejected attempt, where the integrator still holds
+    // f(t0, y0) from the first attempt (systems such as the network apply their plasticity
+    // update at that evaluation; a skipped one loses a step's learning).
+    for method in [Method::Bs3, Method::Dopri5, Method::Rodas4, Method::Bdf] {
+        // A first step of 0.5 against a relaxation rate of 50 at rtol 1e-8 must be rejected.
+        let options = Options {
+            h0: Some(0.5),
+            ..Options::adaptive(1e-8, 1e-10)
+        };
+        let sys = StartWatcher {
+            pending: None,
+            requests: 0,
+            misses: Vec::new(),
+        };
+        let mut ode = Integrator::new(sys, method, 0.0, &[0.0], options).unwrap();
+        ode.advance_to(2.0).unwrap();
+        let stats = ode.stats();
+        let sys = ode.into_system();
+        assert!(stats.rejected_steps > 0, "{method}: no rejection to test");
+        // A request per attempt the integrator makes: more than the accepted steps means some
+        // came after a rejection (the case under test). BDF rejects and retries inside its own
+        // attempt (counted as rejections, no new request), so it only checks the misses below.
+        assert!(
+            (sys.requests > stats.accepted_steps || method == Method::Bdf)
+                && sys.requests <= stats.accepted_steps + stats.rejected_steps,
+            "{method}: {} requests, {} accepted, {} rejected",
+            sys.requests,
+            stats.accepted_steps,
+            stats.rejected_steps
+        );
+        assert!(
+            sys.misses.is_empty(),
+            "{method}: next rhs call not at (t0, y0) after on_step_start, (t0, t, Δy): {:?}",
+            &sys.misses[..sys.misses.len().min(5)]
+        );
+    }
+}
