@@ -114,6 +114,33 @@ impl Recorder for TraceRecorder {
             && t1 >= self.last_t + self.every - 1e-9
     }
 
+    /// The next `every`-spaced time after the last row (or after `after`, where the last row is
+    /// older), moved to the start of the first window that still holds it.
+    fn next_wanted(&self, after: f64, until: f64) -> Option<f64> {
+        if self.off
+            || !self.recording
+            || self.error.is_some()
+            || self.every.is_nan()
+            || self.every <= 0.0
+        {
+            return None;
+        }
+        let mut t = self.last_t + self.every;
+        if t <= after {
+            t = after + self.every;
+        }
+        let inside = |c: f64| c > after && c < until;
+        match &self.windows {
+            None => inside(t).then_some(t),
+            Some(w) => w
+                .iter()
+                .map(|&(a, b)| (t.max(a), b))
+                .filter(|&(c, b)| inside(c) && c <= b)
+                .map(|(c, _)| c)
+                .min_by(f64::total_cmp),
+        }
+    }
+
     fn record(&mut self, population: &str, variable: &str, t: f64, row: &[f32]) {
         if self
             .populations

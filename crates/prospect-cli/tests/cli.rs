@@ -433,7 +433,19 @@ fn recording_follows_time_windows_and_epochs() {
 #[test]
 fn divergence_fails_and_impossible_integration_is_refused() {
     let dir = temp("diverge");
-    let refused: [(&[&str], &str, &str); 3] = [
+    let refused: [(&[&str], &str, &str); 5] = [
+        // The delayed treatments advance once per step: an adaptive controller would pick
+        // their discretisation (docs/model-files.md, `integrator.method`).
+        (
+            &["integrator.method=dopri5"],
+            "integrator.method",
+            "one-step-delayed",
+        ),
+        (
+            &["integrator.method=bdf", "network.loop=jacobi"],
+            "integrator.method",
+            "one-step-delayed",
+        ),
         // Euler on τ u̇ = −u grows by |1 − dt/τ| = 9 per step at dt = 0.1, τ = 0.01.
         (&["network.tau=0.01"], "integrator.dt", "unstable"),
         // RK4's real-axis limit is 2.785 τ: dt = 0.1 with τ = 0.035 lies beyond it.

@@ -13,6 +13,14 @@ pub trait Recorder {
     fn wants_between(&self, t0: f64, t1: f64) -> bool {
         self.wants(t0) || self.wants(t1)
     }
+    /// The first time strictly inside `(after, until)` at which a row is wanted, asked after
+    /// every accepted step of an adaptive method, whose steps may be longer than the recording
+    /// interval: the trainer then records the method's dense output there (the state
+    /// interpolated to that time and the network evaluated on it), so a window shorter than a
+    /// step is still sampled. The default wants none: rows only at step ends.
+    fn next_wanted(&self, _after: f64, _until: f64) -> Option<f64> {
+        None
+    }
     /// One row of `variable` of `population` (e.g. `"layer1"`, `"u"`) at time `t`.
     fn record(&mut self, population: &str, variable: &str, t: f64, row: &[f32]);
     /// A per-epoch metric value.

@@ -431,8 +431,23 @@ impl Trainer {
                     epoch: epoch.saturating_sub(1),
                 });
             }
+            let t_prev = self.ode.t();
             let done = self.ode.step_toward(t_end);
             done.map_err(|source| self.failure(epoch, source))?;
+            // An adaptive step may be longer than the recording interval (or jump a whole
+            // window): record the dense output at the times the recorder wants inside it.
+            let mut interpolated = false;
+            if !self.config.method.is_fixed_step() {
+                let mut after = t_prev;
+                while let Some(tr) = recorder.next_wanted(after, self.ode.t()) {
+                    if tr.is_nan() || tr <= after {
+                        break;
+                    }
+                    self.record_interpolated(recorder, tr, epoch)?;
+                    interpolated = true;
+                    after = tr;
+                }
+            }
             let stats = self.ode.stats();
             let max_steps = max_steps_per_presentation(
                 self.ode.system().config(),
@@ -449,6 +464,13 @@ impl Trainer {
                 return Err(self.failure(epoch, source));
             }
             if recorder.wants(self.ode.t()) {
+                if interpolated {
+                    // The network's buffers hold the last interpolated time: evaluate it at
+                    // the step's end again (the integrator's cached f may not call it).
+                    let (t, y) = (self.ode.t(), self.ode.state().to_vec());
+                    let mut dy = vec![0.0; y.len()];
+                    self.ode.system_mut().rhs(t, &y, &mut dy);
+                }
                 self.record_rows(recorder)?;
             }
         }
@@ -493,8 +515,37 @@ impl Trainer {
         let t = self.ode.t();
         self.ode.derivative(); // evaluates the network at (t, u)
         self.check_network()?;
+        let state = self.ode.state().to_vec();
+        self.emit_rows(recorder, t, &state)
+    }
+
+    /// Records the rows at time `tr` inside the last accepted step: the state from the
+    /// method's dense output, the network's signals evaluated on it.
+    fn record_interpolated(
+        &mut self,
+        recorder: &mut dyn Recorder,
+        tr: f64,
+        epoch: usize,
+    ) -> Result<(), NetworkError> {
+        let mut y = vec![0.0; self.ode.state().len()];
+        if let Err(source) = self.ode.interpolate(tr, &mut y) {
+            return Err(self.failure(epoch, source));
+        }
+        let mut dy = vec![0.0; y.len()];
+        self.ode.system_mut().rhs(tr, &y, &mut dy);
+        self.check_network()?;
+        self.emit_rows(recorder, tr, &y)
+    }
+
+    /// Emits u (from `state`), ŭ, r, e of every layer (first sample of the batch) and the target
+    /// from the network's last evaluation, at time `t`.
+    fn emit_rows(
+        &self,
+        recorder: &mut dyn Recorder,
+        t: f64,
+        state: &[f64],
+    ) -> Result<(), NetworkError> {
         let net = self.ode.system();
-        let state = self.ode.state();
         let to_f32 = |population: &str, variable: &'static str, v: &[f64], n: usize| {
             let row: Vec<f32> = v[..n].iter().map(|x| *x as f32).collect();
             match row.iter().position(|x| !x.is_finite()) {

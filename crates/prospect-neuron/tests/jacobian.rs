@@ -133,6 +133,18 @@ fn stiff_methods_with_the_structured_jacobian_agree_with_dopri5() {
             // (BDF's error constant is larger than RODAS4's).
             assert!(err < 1e-6, "lookahead {lookahead}, {method}: {err:e}");
             let stats = ode.stats();
+            // The network is not stiff at these τ: with the right Jacobian a stiff method at
+            // rtol 1e-9 needs about the steps of Dopri5 at 1e-11 (131–233 against 110–214). A
+            // wrong block solve (sign flipped in the block LU's forward substitution) leaves the
+            // error under the bound above, absorbed by RODAS4's step controller at 131351
+            // steps; BDF's Newton iteration absorbs it at no cost, and the block solve's unit
+            // test in prospect-ode (`linear.rs`) guards that case.
+            assert!(
+                stats.accepted_steps <= 3 * reference.stats().accepted_steps,
+                "lookahead {lookahead}, {method}: {} steps against Dopri5's {}",
+                stats.accepted_steps,
+                reference.stats().accepted_steps
+            );
             assert_eq!(stats.dense_jacobians, 0, "lookahead {lookahead}, {method}");
             assert!(stats.jacobian_evaluations > 0);
         }

@@ -52,7 +52,9 @@ pub trait OdeSystem {
     }
 
     /// Called by the integrator at the start of every attempted step from `(t0, y0)`, for every
-    /// method (also before a retry after a rejected attempt). Return `true` to ask for the
+    /// method (also before a retry after an error-test rejection; BDF's retries after a Newton
+    /// failure stay inside one attempt from the same `(t0, y0)`, so the step-start evaluation
+    /// already made still holds). Return `true` to ask for the
     /// step-start evaluation: the integrator then calls [`OdeSystem::rhs`] at `(t0, y0)` as its
     /// **next** right-hand-side call, before any stage of the step, even where the method itself
     /// would not evaluate there (BDF with a history) or holds a cached `f(t0, y0)`. Systems that

@@ -466,8 +466,9 @@ fn accepted_step_callback_sees_each_step_once() {
     }
 }
 
-/// `K` independent stiff pairs `x_k' = −a x_k + z_k`, `z_k' = −c z_k`, stored all x then all z,
-/// so pair k is the block `(k, K + k)`. `structured` declares the block-diagonal Jacobian (and
+/// `K` independent stiff pairs `x_k' = −a x_k + z_k`, `z_k' = e x_k − c z_k`, stored all x then
+/// all z, so pair k is the block `(k, K + k)`: full (not triangular), so the block LU's forward
+/// substitution does work. `structured` declares the block-diagonal Jacobian (and
 /// panics if a dense one is asked for); otherwise the integrator differentiates numerically.
 struct Pairs {
     k: usize,
@@ -476,6 +477,7 @@ struct Pairs {
 
 const PAIR_A: f64 = 1.0e4;
 const PAIR_C: f64 = 0.5;
+const PAIR_E: f64 = 2000.0;
 
 impl OdeSystem for Pairs {
     fn dim(&self) -> usize {
@@ -485,7 +487,7 @@ impl OdeSystem for Pairs {
         let k = self.k;
         for i in 0..k {
             dy[i] = -PAIR_A * y[i] + y[k + i];
-            dy[k + i] = -PAIR_C * y[k + i];
+            dy[k + i] = PAIR_E * y[i] - PAIR_C * y[k + i];
         }
     }
     fn jacobian(&mut self, _t: f64, _y: &[f64], _jac: &mut nalgebra::DMatrix<f64>) -> bool {
@@ -503,9 +505,9 @@ impl OdeSystem for Pairs {
         prospect_ode::JacobianStructure::BlockDiagonal { size: 2, index }
     }
     fn jacobian_blocks(&mut self, _t: f64, _y: &[f64], blocks: &mut [f64]) {
-        // Column-major [[−a, 1], [0, −c]].
+        // Column-major [[−a, 1], [e, −c]].
         for b in blocks.chunks_exact_mut(4) {
-            b.copy_from_slice(&[-PAIR_A, 0.0, 1.0, -PAIR_C]);
+            b.copy_from_slice(&[-PAIR_A, PAIR_E, 1.0, -PAIR_C]);
         }
     }
     fn is_autonomous(&self) -> bool {
@@ -518,17 +520,21 @@ fn block_diagonal_jacobians_are_solved_without_a_dense_matrix() {
     let k = 5;
     let y0: Vec<f64> = (0..2 * k).map(|i| 1.0 + i as f64).collect();
     let t_end = 2.0;
-    // z = z0 e^{−ct}, x = (x0 − z0/(a−c)) e^{−at} + z0/(a−c) e^{−ct}.
+    // e^{At} = (e^{λ1 t}(A − λ2 I) − e^{λ2 t}(A − λ1 I)) / (λ1 − λ2) for A = [[−a, 1], [e, −c]]
+    // with distinct real eigenvalues λ1,2 = tr/2 ± √(tr²/4 − det) (Sylvester's formula).
+    let (tr, det) = (-PAIR_A - PAIR_C, PAIR_A * PAIR_C - PAIR_E);
+    let root = (tr * tr / 4.0 - det).sqrt();
+    let (l1, l2) = (tr / 2.0 + root, tr / 2.0 - root);
+    let (e1, e2) = ((l1 * t_end).exp(), (l2 * t_end).exp());
+    let a_mat = [[-PAIR_A, 1.0], [PAIR_E, -PAIR_C]];
+    let expm = |p: usize, q: usize| {
+        let id = if p == q { 1.0 } else { 0.0 };
+        (e1 * (a_mat[p][q] - l2 * id) - e2 * (a_mat[p][q] - l1 * id)) / (l1 - l2)
+    };
     let exact: Vec<f64> = (0..2 * k)
         .map(|i| {
-            let z0 = y0[k + i % k];
-            let ez = (-PAIR_C * t_end).exp();
-            if i < k {
-                let q = z0 / (PAIR_A - PAIR_C);
-                (y0[i] - q) * (-PAIR_A * t_end).exp() + q * ez
-            } else {
-                z0 * ez
-            }
+            let (p, j) = (i / k, i % k);
+            expm(p, 0) * y0[j] + expm(p, 1) * y0[k + j]
         })
         .collect();
     for method in STIFF {
@@ -540,8 +546,9 @@ fn block_diagonal_jacobians_are_solved_without_a_dense_matrix() {
             ode.advance_to(t_end).unwrap();
             let stats = ode.stats();
             // Global error of a tolerance-proportional method at rtol 1e-8 on a decaying
-            // problem: well below 1e-6 relative; a wrong block (a lost coupling term) leaves
-            // x off by the coupling's share z0/(a−c) ≈ 1e-4 relative... or costs steps, below.
+            // problem: well below 1e-6 relative. A wrong block solve makes RODAS4 a W-method of
+            // lower order whose estimate misses its error (a flipped sign in the forward
+            // substitution gave 4e-6), or costs steps, below.
             let err = max_relative_error(ode.state(), &exact, 1e-12);
             assert!(
                 err < 1e-6,
@@ -627,5 +634,73 @@ fn diagonal_jacobians_match_the_dense_path() {
             assert!(err < 1e-6, "{method}, diagonal {diagonal}: error {err:e}");
             assert_eq!(ode.stats().dense_jacobians == 0, diagonal, "{method}");
         }
+    }
+}
+
+/// `y' = −50 (y − cos t)` that asks for the step-start evaluation at every attempt and records
+/// whether the next right-hand-side call after each request was exactly at `(t0, y0)`.
+struct StartWatcher {
+    pending: Option<(f64, f64)>,
+    requests: usize,
+    misses: Vec<(f64, f64, f64)>,
+}
+
+impl OdeSystem for StartWatcher {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        if let Some((t0, y0)) = self.pending.take()
+            && (t != t0 || y[0] != y0)
+        {
+            self.misses.push((t0, t, y[0] - y0));
+        }
+        dy[0] = -50.0 * (y[0] - t.cos());
+    }
+    fn on_step_start(&mut self, t0: f64, y0: &[f64]) -> bool {
+        self.requests += 1;
+        self.pending = Some((t0, y0[0]));
+        true
+    }
+}
+
+#[test]
+fn step_start_evaluation_is_made_again_after_a_rejected_attempt() {
+    // The `on_step_start` contract: after it returns true, the next rhs call is at exactly
+    // (t0, y0), also before the retry of a rejected attempt, where the integrator still holds
+    // f(t0, y0) from the first attempt (systems such as the network apply their plasticity
+    // update at that evaluation; a skipped one loses a step's learning).
+    for method in [Method::Bs3, Method::Dopri5, Method::Rodas4, Method::Bdf] {
+        // A first step of 0.5 against a relaxation rate of 50 at rtol 1e-8 must be rejected.
+        let options = Options {
+            h0: Some(0.5),
+            ..Options::adaptive(1e-8, 1e-10)
+        };
+        let sys = StartWatcher {
+            pending: None,
+            requests: 0,
+            misses: Vec::new(),
+        };
+        let mut ode = Integrator::new(sys, method, 0.0, &[0.0], options).unwrap();
+        ode.advance_to(2.0).unwrap();
+        let stats = ode.stats();
+        let sys = ode.into_system();
+        assert!(stats.rejected_steps > 0, "{method}: no rejection to test");
+        // A request per attempt the integrator makes: more than the accepted steps means some
+        // came after a rejection (the case under test). BDF rejects and retries inside its own
+        // attempt (counted as rejections, no new request), so it only checks the misses below.
+        assert!(
+            (sys.requests > stats.accepted_steps || method == Method::Bdf)
+                && sys.requests <= stats.accepted_steps + stats.rejected_steps,
+            "{method}: {} requests, {} accepted, {} rejected",
+            sys.requests,
+            stats.accepted_steps,
+            stats.rejected_steps
+        );
+        assert!(
+            sys.misses.is_empty(),
+            "{method}: next rhs call not at (t0, y0) after on_step_start, (t0, t, Δy): {:?}",
+            &sys.misses[..sys.misses.len().min(5)]
+        );
     }
 }
