@@ -425,6 +425,8 @@ impl Trainer {
         // integrator's step limit applies to the whole presentation, not to each one-step call.
         let stats = self.ode.stats();
         let steps_before = stats.accepted_steps + stats.rejected_steps;
+        let max_steps =
+            max_steps_per_presentation(self.ode.system().config(), self.config.presentation_time);
         while self.ode.t() < t_end {
             if self.stop.load(Ordering::Relaxed) {
                 return Err(NetworkError::Interrupted {
@@ -449,10 +451,6 @@ impl Trainer {
                 }
             }
             let stats = self.ode.stats();
-            let max_steps = max_steps_per_presentation(
-                self.ode.system().config(),
-                self.config.presentation_time,
-            );
             if !self.config.method.is_fixed_step()
                 && stats.accepted_steps + stats.rejected_steps - steps_before > max_steps
             {
