@@ -123,7 +123,8 @@ fn nudge(
 }
 
 impl Network {
-    fn effective_beta(&self) -> f64 {
+    /// β while nudging is on, 0 while it is off.
+    pub(super) fn effective_beta(&self) -> f64 {
         if self.nudging { self.config.beta } else { 0.0 }
     }
 
@@ -290,12 +291,7 @@ impl Network {
     /// through the delayed schemes' memory of nudged steps. The step signals are untouched.
     pub fn evaluate_free(&mut self, y: &[f64]) {
         if self.config.lookahead {
-            for k in 0..self.layers() {
-                self.compute_drive(k);
-                let layer = &mut self.work[k];
-                layer.error.fill(0.0);
-                finish(self.config.activations[k], layer, true);
-            }
+            self.free_pass();
         } else {
             let nudging = self.nudging;
             self.nudging = false;
@@ -304,6 +300,17 @@ impl Network {
         }
         self.latest = super::buffers::Latest::Work;
         self.awaiting_start = false;
+    }
+
+    /// The un-nudged look-ahead network: `e = 0` and `ŭ_l = W_l r_{l−1} + b_l`, rates and
+    /// slopes, layer after layer (the exact fixed point at β = 0, reached in one pass).
+    fn free_pass(&mut self) {
+        for k in 0..self.layers() {
+            self.compute_drive(k);
+            let layer = &mut self.work[k];
+            layer.error.fill(0.0);
+            finish(self.config.activations[k], layer, true);
+        }
     }
 
     /// The exact treatment: fixed-point sweeps on the dendritic errors until
@@ -324,17 +331,13 @@ impl Network {
         let beta = self.effective_beta();
         let nudged = beta > 0.0;
         if !nudged {
-            for layer in &mut self.work {
-                layer.error.fill(0.0);
-            }
+            self.stats.fixed_point_sweeps += 1;
+            self.free_pass();
+            return Ok(());
         }
         let voltage_target = self.config.target == TargetKind::Voltage;
         let tol = self.config.fixed_point_tolerance;
-        let sweeps = if nudged {
-            self.config.fixed_point_max_iterations
-        } else {
-            1
-        };
+        let sweeps = self.config.fixed_point_max_iterations;
         let mut omega = 1.0;
         let mut previous_change = f64::INFINITY;
         let mut worst = (l, f64::NAN);
@@ -345,7 +348,7 @@ impl Network {
             for k in 0..l {
                 self.compute_drive(k);
                 let layer = &mut self.work[k];
-                if k == l - 1 && nudged && voltage_target {
+                if k == l - 1 && voltage_target {
                     // e_L = β (y − ŭ_L) with ŭ_L = A_L + e_L, solved in closed form.
                     for ((e, a), y) in layer.error.iter_mut().zip(&layer.drive).zip(&self.target) {
                         *e = beta * (y - a) / (1.0 + beta);
@@ -353,9 +356,6 @@ impl Network {
                 }
                 let act = self.config.activations[k];
                 finish(act, layer, sweep < SLOPE_SWEEPS || act.is_smooth());
-            }
-            if !nudged {
-                return Ok(());
             }
             // Backward: new errors F(e) from the layer above; relaxed update e += ω (F − e);
             // the residual max |F − e| decides convergence.

@@ -41,7 +41,8 @@ impl Network {
         JacobianStructure::BlockDiagonal { size, index }
     }
 
-    /// `−1/τ` per state component (look-ahead).
+    /// `−1/τ` per state component: the look-ahead Jacobian, and the linear part (leak) of `f`
+    /// for every treatment.
     pub(super) fn diagonal_jacobian(&self, diag: &mut [f64]) {
         for k in 0..self.layers() {
             let n = self.config.sizes[k + 1];
@@ -62,7 +63,7 @@ impl Network {
         for k in 0..l {
             pos[k + 1] = pos[k] + sizes[k];
         }
-        let beta = if self.nudging { self.config.beta } else { 0.0 };
+        let beta = self.effective_beta();
         let (mut rate, mut slope, mut curve) = (vec![0.0; size], vec![0.0; size], vec![0.0; size]);
         let mut back = vec![0.0; size];
         for (b, block) in blocks.chunks_exact_mut(size * size).enumerate() {

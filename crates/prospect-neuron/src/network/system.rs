@@ -99,15 +99,9 @@ impl OdeSystem for Network {
         self.block_jacobian(y, blocks);
     }
 
+    /// The leak `−u/τ` is the linear part: the same `−1/τ` as the look-ahead Jacobian.
     fn linear_diagonal(&self, lambda: &mut [f64]) -> bool {
-        for k in 0..self.layers() {
-            let n = self.config.sizes[k + 1];
-            for col in lambda[self.offsets[k]..self.offsets[k + 1]].chunks_exact_mut(n) {
-                for (l, it) in col.iter_mut().zip(&self.inv_tau[k]) {
-                    *l = -it;
-                }
-            }
-        }
+        self.diagonal_jacobian(lambda);
         true
     }
 
