@@ -52,6 +52,9 @@ impl RuleError {
     }
 }
 
+/// Builds a rule from its parameter table and the context.
+pub type BuildRule = fn(&Value, &RuleContext<'_>) -> Result<Box<dyn PlasticityRule>, RuleError>;
+
 /// One registered rule.
 pub struct RuleEntry {
     /// The model-file name (`plasticity.rule`).
@@ -63,7 +66,7 @@ pub struct RuleEntry {
     pub needs_reward: bool,
     /// Builds the rule from its parameter table (`plasticity.<name>`, an object; `Null` when
     /// absent) and the context; checks every parameter.
-    pub build: fn(&Value, &RuleContext<'_>) -> Result<Box<dyn PlasticityRule>, RuleError>,
+    pub build: BuildRule,
 }
 
 impl RuleEntry {
