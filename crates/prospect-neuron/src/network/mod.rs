@@ -86,6 +86,8 @@ pub struct Network {
     /// The input with which `memory` was evaluated (differs from `input` after a pattern change).
     memory_input: Vec<f64>,
     latest: Latest,
+    /// A driver reads every step's start signals ([`Network::step_rate`]): ask for them.
+    step_readout: bool,
     /// `on_step_start` asked for the step-start evaluation and the next `rhs` call is it.
     awaiting_start: bool,
     /// `at_start` holds the current step's start evaluation.
@@ -190,6 +192,7 @@ impl Network {
             at_start_input: vec![0.0; config.sizes[0] * batch],
             memory_input: vec![0.0; config.sizes[0] * batch],
             latest: Latest::Work,
+            step_readout: false,
             awaiting_start: false,
             start_recorded: false,
             back: vec![0.0; widest],
@@ -316,6 +319,30 @@ impl Network {
             }
         }
         Ok(())
+    }
+
+    /// Makes every step evaluate the network at its start (even where no rule learns), so
+    /// [`Network::step_rate`] is valid after each accepted step (e.g. for a policy's low-pass of
+    /// the output).
+    pub fn set_step_readout(&mut self, on: bool) {
+        self.step_readout = on;
+    }
+
+    /// Rates of layer `k` in the evaluation at the start of the last accepted step (the step's
+    /// learning evaluation, for the delayed schemes the one kept as memory), `n × B`. Valid
+    /// after an accepted step when plasticity with a rule is on, a delayed loop treatment runs,
+    /// or [`Network::set_step_readout`] is on.
+    pub fn step_rate(&self, k: usize) -> &[f64] {
+        let delayed = self.config.lookahead
+            && matches!(
+                self.config.loop_treatment,
+                crate::LoopTreatment::Vanilla | crate::LoopTreatment::Jacobi
+            );
+        if delayed {
+            &self.memory[k].rate
+        } else {
+            &self.at_start[k].rate
+        }
     }
 
     /// Feedback matrices `B_k` (`n_k × n_{k+1}`), if the network has them ([`Feedback::Random`]).
