@@ -475,27 +475,9 @@ impl Trainer {
         self.check_network()
     }
 
-    /// The error a failed integration stands for: the network's own reason when it has one
-    /// (fixed point, weights), a non-finite voltage named by layer, unit and sample, or the
-    /// integrator's error as it is.
+    /// The error a failed integration stands for ([`Network::explain`]).
     fn failure(&self, epoch: usize, source: OdeError) -> NetworkError {
-        let net = self.ode.system();
-        if let Some(fault) = net.fault() {
-            return fault.clone();
-        }
-        match source {
-            OdeError::NonFiniteState { t, component } => match net.locate(component) {
-                Some((layer, unit, sample)) => NetworkError::NonFiniteState {
-                    epoch,
-                    t,
-                    layer,
-                    unit,
-                    sample,
-                },
-                None => NetworkError::Integration { epoch, source },
-            },
-            source => NetworkError::Integration { epoch, source },
-        }
+        self.ode.system().explain(epoch, source)
     }
 
     /// Fails when the network reports a fault after an otherwise successful advance (e.g. a

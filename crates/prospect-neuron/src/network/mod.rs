@@ -404,6 +404,29 @@ impl Network {
         Some((k + 1, j % n, j / n))
     }
 
+    /// The error a failed integration in `epoch` stands for: the network's own reason when it
+    /// has one (fixed point, weights, rule), a non-finite voltage named by layer, unit and
+    /// sample, or the integrator's error as it is.
+    pub fn explain(&self, epoch: usize, source: prospect_ode::OdeError) -> NetworkError {
+        if let Some(fault) = self.fault() {
+            return fault.clone();
+        }
+        match source {
+            prospect_ode::OdeError::NonFiniteState { t, component } => match self.locate(component)
+            {
+                Some((layer, unit, sample)) => NetworkError::NonFiniteState {
+                    epoch,
+                    t,
+                    layer,
+                    unit,
+                    sample,
+                },
+                None => NetworkError::Integration { epoch, source },
+            },
+            source => NetworkError::Integration { epoch, source },
+        }
+    }
+
     /// Why the network cannot go on, if it cannot: the latest evaluation's fixed point did not
     /// converge, a weight became non-finite, or the rule failed. `None` while all is well.
     pub fn fault(&self) -> Option<&NetworkError> {
