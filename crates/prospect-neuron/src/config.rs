@@ -1,6 +1,7 @@
 //! Network parameters in the paper's vocabulary (docs/equations.md §1).
 
 use crate::Activation;
+use crate::network::NoiseConfig;
 use serde::{Deserialize, Serialize};
 
 /// How the algebraic loop (e_l needs ŭ_{l+1}, which needs r_l = φ(ŭ_l)) is closed.
@@ -46,6 +47,20 @@ pub enum WeightInit {
     Glorot,
 }
 
+/// What carries layer `k+1`'s error to layer `k` in the backward pass `e_k = φ'(ŭ_k) ⊙ B_k m_{k+1}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Feedback {
+    /// `B_k = W_{k+1}ᵀ`: the transpose of the forward weights (the local rule then follows
+    /// backprop, docs/equations.md §1).
+    #[default]
+    Symmetric,
+    /// Separate matrices `B_k` (`n_k × n_{k+1}`), drawn at construction like the transposed
+    /// forward weights (same distribution, own random stream): fixed (feedback alignment) unless
+    /// a rule changes them through [`crate::Parameters::feedback`].
+    Random,
+}
+
 /// Everything that defines a network's dynamics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkConfig {
@@ -71,6 +86,12 @@ pub struct NetworkConfig {
     pub fixed_point_tolerance: f64,
     /// Most fixed-point sweeps per evaluation before the evaluation fails.
     pub fixed_point_max_iterations: usize,
+    /// Exploration noise into chosen layers (none by default).
+    #[serde(default)]
+    pub noise: Vec<NoiseConfig>,
+    /// The backward pass's matrices.
+    #[serde(default)]
+    pub feedback: Feedback,
 }
 
 impl NetworkConfig {
@@ -95,6 +116,8 @@ impl NetworkConfig {
             init: WeightInit::Glorot,
             fixed_point_tolerance: 1e-10,
             fixed_point_max_iterations: 1000,
+            noise: Vec::new(),
+            feedback: Feedback::Symmetric,
         }
     }
 
@@ -179,6 +202,32 @@ impl NetworkConfig {
         }
         if self.fixed_point_max_iterations == 0 {
             return err("fixed_point_max_iterations", "must be ≥ 1".into());
+        }
+        for (i, n) in self.noise.iter().enumerate() {
+            if let Err((key, reason)) = n.validate(l) {
+                return err(&format!("noise[{i}].{key}"), reason);
+            }
+            if self.noise[..i].iter().any(|m| m.layer == n.layer) {
+                return err(
+                    &format!("noise[{i}].layer"),
+                    format!("layer{} has noise twice", n.layer),
+                );
+            }
+            if self.lookahead
+                && self.loop_treatment == LoopTreatment::Exact
+                && matches!(n.kind, crate::NoiseKind::Bernoulli)
+            {
+                return err(
+                    &format!("noise[{i}].kind"),
+                    "Bernoulli units are not supported with the exact loop treatment (sampled rates make the error loop's fixed point discontinuous); use vanilla".into(),
+                );
+            }
+            if self.lookahead && self.loop_treatment == LoopTreatment::Jacobi {
+                return err(
+                    &format!("noise[{i}]"),
+                    "noise is not supported with the jacobi loop treatment (its errors and mismatches are different buffers); use vanilla or exact".into(),
+                );
+            }
         }
         Ok(())
     }

@@ -21,9 +21,12 @@ pub mod recording;
 pub mod trainer;
 
 pub use activation::Activation;
-pub use config::{LoopTreatment, NetworkConfig, TargetKind, WeightInit};
+pub use config::{Feedback, LoopTreatment, NetworkConfig, TargetKind, WeightInit};
 pub use error::NetworkError;
-pub use network::{Network, NetworkStats, SweepMemory};
-pub use plasticity::{LayerSignal, LocalErrorRule, PlasticityRule};
+pub use network::{Network, NetworkStats, NoiseConfig, NoiseKind, SweepMemory};
+pub use plasticity::{
+    LayerView, LocalErrorRule, OnlineTarget, OutputView, Parameters, PlasticityRule, Reward,
+    RuleVariable, StepView, TrialEvent,
+};
 pub use recording::{NullRecorder, Recorder};
 pub use trainer::{EpochMetrics, Trainer, TrainingConfig};

@@ -24,6 +24,16 @@ impl<'a> MatRef<'a> {
         }
     }
 
+    /// Rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
     /// The transpose (a view, no copy).
     pub fn t(self) -> Self {
         MatRef {

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use nalgebra::{DMatrix, DVector};
 use prospect_neuron::{
-    Activation, LayerSignal, LocalErrorRule, LoopTreatment, Network, NetworkConfig, NetworkError,
-    NullRecorder, PlasticityRule, Trainer, TrainingConfig, WeightInit,
+    Activation, LocalErrorRule, LoopTreatment, Network, NetworkConfig, NetworkError, NullRecorder,
+    Trainer, TrainingConfig, WeightInit,
 };
 use prospect_ode::{Method, OdeError};
 use prospect_tasks::{Dataset, Split};
@@ -217,20 +217,11 @@ fn wrong_lengths_are_typed_errors_not_panics() {
         Err(NetworkError::Data { .. })
     ));
 
-    let mut rule = LocalErrorRule::new(vec![0.1]);
+    let rule = LocalErrorRule::new(vec![0.1]);
     let (post, pre) = ([0.0; 2], [0.0; 2]);
-    let signal = LayerSignal {
-        projection: 1,
-        post: &post,
-        pre: &pre,
-        n_post: 2,
-        n_pre: 2,
-        batch: 1,
-        dt: 0.1,
-    };
     let (mut w, mut b) = (DMatrix::zeros(2, 2), DVector::zeros(2));
     assert!(matches!(
-        rule.apply(&signal, &mut w, &mut b),
+        rule.update(1, 0.1, &post, &pre, 1, &mut w, &mut b),
         Err(NetworkError::MissingLearningRate {
             projection: 1,
             rates: 1
@@ -247,24 +238,16 @@ fn local_rule_updates_weights_and_biases_by_its_equations() {
     let post = [0.5, -1.0, 0.25, 2.0];
     let pre = [1.0, 0.0, -2.0, 0.5, 3.0, 1.5];
     let (eta, dt) = (0.3, 0.1);
-    let signal = LayerSignal {
-        projection: 0,
-        post: &post,
-        pre: &pre,
-        n_post,
-        n_pre,
-        batch,
-        dt,
-    };
     let w0 = DMatrix::from_fn(n_post, n_pre, |i, j| 0.1 * (i + 2 * j) as f64);
     let b0 = DVector::from_vec(vec![0.2, -0.3]);
     for learn_biases in [true, false] {
-        let mut rule = LocalErrorRule {
+        let rule = LocalErrorRule {
             eta: vec![eta],
             learn_biases,
         };
         let (mut w, mut b) = (w0.clone(), b0.clone());
-        rule.apply(&signal, &mut w, &mut b).unwrap();
+        rule.update(0, dt, &post, &pre, batch, &mut w, &mut b)
+            .unwrap();
         let scale = dt * eta / batch as f64;
         for i in 0..n_post {
             let db: f64 = (0..batch).map(|s| post[s * n_post + i]).sum::<f64>() * scale;

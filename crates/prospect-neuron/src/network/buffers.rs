@@ -2,7 +2,8 @@
 
 use crate::NetworkConfig;
 
-/// Signals of one evaluation, per non-input layer (`n_l × B` column-major each).
+/// Signals of one evaluation, per non-input layer (crate-internal; rules read them through
+/// [`crate::StepView`]) (`n_l × B` column-major each).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LayerBuffers {
     /// `A = W r_{l−1} + b` (basal drive).
@@ -17,6 +18,9 @@ pub(crate) struct LayerBuffers {
     pub error: Vec<f64>,
     /// `ŭ − A` where it differs from `e` (no look-ahead: it carries the lag `−τ u̇`).
     pub mismatch: Vec<f64>,
+    /// The noise injected in this evaluation (`gain · ξ` added to e, or `y − p` of Bernoulli
+    /// units); empty for a layer without noise.
+    pub noise: Vec<f64>,
 }
 
 /// One evaluation's signals for every layer.
@@ -35,6 +39,11 @@ pub(crate) fn at_rest(config: &NetworkConfig, batch: usize) -> Signals {
                 slope: vec![act.derivative(0.0); n],
                 error: vec![0.0; n],
                 mismatch: vec![0.0; n],
+                noise: if config.noise.iter().any(|c| c.layer == k + 1) {
+                    vec![0.0; n]
+                } else {
+                    Vec::new()
+                },
             }
         })
         .collect()

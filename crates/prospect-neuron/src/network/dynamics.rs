@@ -6,8 +6,10 @@ use nalgebra::{DMatrix, DVector};
 
 use super::Network;
 use super::buffers::LayerBuffers;
+use super::noise::NoiseProcess;
 use crate::linalg::{MatRef, gemm};
-use crate::{Activation, TargetKind};
+use crate::plasticity::{OnlineTarget, OutputView};
+use crate::{Activation, NetworkError, TargetKind};
 
 /// Fixed-point sweeps in which the slopes `φ'(ŭ)` follow ŭ before they are frozen
 /// (see [`Network::solve_exact`]).
@@ -74,24 +76,35 @@ fn finish(act: Activation, layer: &mut LayerBuffers, slopes: bool) {
     activate(act, layer, slopes);
 }
 
-/// `out = s ⊙ (Wᵀ m)` with `W`: `n_up × n_k`, `m`: `n_up × B`; `back` is scratch.
+/// The backward operator `B_k` (`n_k × n_{k+1}`) carrying layer `k+1`'s error to layer `k`:
+/// the feedback matrix where the network has one, else `W_{k+1}ᵀ` (a view, no copy).
+fn backward_op<'a>(
+    weights: &'a [DMatrix<f64>],
+    feedback: &'a Option<Vec<DMatrix<f64>>>,
+    k: usize,
+) -> MatRef<'a> {
+    match feedback {
+        Some(b) => MatRef::new(b[k].as_slice(), b[k].nrows(), b[k].ncols()),
+        None => {
+            let w = &weights[k + 1];
+            MatRef::new(w.as_slice(), w.nrows(), w.ncols()).t()
+        }
+    }
+}
+
+/// `out = s ⊙ (B m)` with `B`: `n_k × n_up` (see [`backward_op`]), `m`: `n_up × B`; `back` is
+/// scratch.
 fn backpropagate(
-    w: &DMatrix<f64>,
+    op: MatRef<'_>,
     m: &[f64],
     slope: &[f64],
     batch: usize,
     back: &mut [f64],
     out: &mut [f64],
 ) {
-    let (n_up, n_k) = w.shape();
+    let (n_k, n_up) = (op.rows(), op.cols());
     let back = &mut back[..n_k * batch];
-    gemm(
-        1.0,
-        MatRef::new(w.as_slice(), n_up, n_k).t(),
-        MatRef::new(m, n_up, batch),
-        0.0,
-        back,
-    );
+    gemm(1.0, op, MatRef::new(m, n_up, batch), 0.0, back);
     for ((o, s), v) in out.iter_mut().zip(slope).zip(back.iter()) {
         *o = s * v;
     }
@@ -122,7 +135,113 @@ fn nudge(
     }
 }
 
+/// The output error from the output signals: the rule's online target where there is one,
+/// else the external target's nudging ([`nudge`]).
+#[allow(clippy::too_many_arguments)]
+fn output_error(
+    online: &mut Option<Box<dyn OnlineTarget>>,
+    kind: TargetKind,
+    beta: f64,
+    target: &[f64],
+    layer: &LayerBuffers,
+    n: usize,
+    batch: usize,
+    error: &mut [f64],
+) {
+    match online {
+        Some(o) => {
+            let view = OutputView {
+                n,
+                batch,
+                breve: &layer.breve,
+                rate: &layer.rate,
+                slope: &layer.slope,
+            };
+            o.nudge(beta, &view, error);
+        }
+        None => nudge(
+            kind,
+            beta,
+            target,
+            &layer.breve,
+            &layer.rate,
+            &layer.slope,
+            error,
+        ),
+    }
+}
+
+/// Additive noise of a layer: writes `gain · ξ` into `noise` and adds it to `into` (an error,
+/// or a fixed-point sweep's new error); zeros while noise is off. Bernoulli layers and layers
+/// without noise are left alone. Fails for white noise without a nominal step.
+fn add_noise(
+    process: &Option<NoiseProcess>,
+    on: bool,
+    nominal_dt: Option<f64>,
+    noise: &mut [f64],
+    into: &mut [f64],
+) -> Result<(), NetworkError> {
+    let Some(p) = process else { return Ok(()) };
+    if !on {
+        noise.fill(0.0);
+        return Ok(());
+    }
+    let dt = match (p.config.kind, nominal_dt) {
+        (super::NoiseKind::White { .. }, None) => {
+            return Err(NetworkError::Config {
+                key: format!("noise (layer{})", p.config.layer),
+                reason: "white noise needs the fixed step Δt of a fixed-step method (σ/√Δt)".into(),
+            });
+        }
+        (_, dt) => dt.unwrap_or(1.0),
+    };
+    if p.additive(dt, noise) {
+        for (e, x) in into.iter_mut().zip(noise.iter()) {
+            *e += x;
+        }
+    }
+    Ok(())
+}
+
+/// Bernoulli units: replaces the rates `p` by samples `y = 1{U < p}` with the step's uniforms
+/// and records `y − p` as the layer's noise (nothing while noise is off or for other kinds).
+fn sample_rates(process: &Option<NoiseProcess>, on: bool, layer: &mut LayerBuffers) {
+    let Some(p) = process else { return };
+    if !matches!(p.config.kind, super::NoiseKind::Bernoulli) {
+        return;
+    }
+    if !on {
+        layer.noise.fill(0.0);
+        return;
+    }
+    for ((r, x), u) in layer.rate.iter_mut().zip(&mut layer.noise).zip(&p.values) {
+        let y = if *u < *r { 1.0 } else { 0.0 };
+        *x = y - *r;
+        *r = y;
+    }
+}
+
 impl Network {
+    /// Adds layer `k`'s additive noise to its working error (see [`add_noise`]); a failure is
+    /// kept as the network's fault.
+    fn inject_noise(&mut self, k: usize) {
+        let layer = &mut self.work[k];
+        if let Err(e) = add_noise(
+            &self.noise[k],
+            self.noise_on,
+            self.noise_dt,
+            &mut layer.noise,
+            &mut layer.error,
+        ) {
+            self.fault.get_or_insert(e);
+        }
+    }
+
+    /// Samples layer `k`'s Bernoulli units in the working buffers (see [`sample_rates`]).
+    fn sample_units(&mut self, k: usize) {
+        sample_rates(&self.noise[k], self.noise_on, &mut self.work[k]);
+    }
+
     /// β while nudging is on, 0 while it is off.
     pub(super) fn effective_beta(&self) -> f64 {
         if self.nudging { self.config.beta } else { 0.0 }
@@ -139,7 +258,7 @@ impl Network {
             let layer = &mut lower[k];
             let slope = std::mem::take(&mut layer.slope);
             backpropagate(
-                &self.weights[k + 1],
+                backward_op(&self.weights, &self.feedback, k),
                 from(&upper[0]),
                 &slope,
                 self.batch,
@@ -178,6 +297,7 @@ impl Network {
                 .breve
                 .copy_from_slice(&y[self.offsets[k]..self.offsets[k + 1]]);
             activate(self.config.activations[k], layer, true);
+            self.sample_units(k);
         }
         for k in 0..l {
             self.compute_drive(k);
@@ -193,16 +313,22 @@ impl Network {
         }
         let beta = self.effective_beta();
         let top = &mut self.work[l - 1];
-        nudge(
+        let mut error = std::mem::take(&mut top.error);
+        output_error(
+            &mut self.online,
             self.config.target,
             beta,
             &self.target,
-            &top.breve,
-            &top.rate,
-            &top.slope,
-            &mut top.error,
+            top,
+            self.config.sizes[l],
+            self.batch,
+            &mut error,
         );
+        self.work[l - 1].error = error;
         self.backward_pass(|l| &l.mismatch, |l| &mut l.error);
+        for k in 0..l {
+            self.inject_noise(k);
+        }
     }
 
     /// The vanilla (one-step-delayed) treatment of the reference code: the forward pass is
@@ -214,22 +340,20 @@ impl Network {
         let l = self.layers();
         let top = l - 1;
         let beta = self.effective_beta();
-        {
-            let prev = &self.memory[top];
-            nudge(
-                self.config.target,
-                beta,
-                &self.target,
-                &prev.breve,
-                &prev.rate,
-                &prev.slope,
-                &mut self.work[top].error,
-            );
-        }
+        output_error(
+            &mut self.online,
+            self.config.target,
+            beta,
+            &self.target,
+            &self.memory[top],
+            self.config.sizes[l],
+            self.batch,
+            &mut self.work[top].error,
+        );
         for k in (0..top).rev() {
             let prev = &self.memory;
             backpropagate(
-                &self.weights[k + 1],
+                backward_op(&self.weights, &self.feedback, k),
                 &prev[k + 1].error,
                 &prev[k].slope,
                 self.batch,
@@ -238,9 +362,11 @@ impl Network {
             );
         }
         for k in 0..l {
+            self.inject_noise(k);
             self.compute_drive(k);
             let layer = &mut self.work[k];
             finish(self.config.activations[k], layer, true);
+            self.sample_units(k);
         }
     }
 
@@ -270,15 +396,18 @@ impl Network {
         }
         {
             let layer = &mut self.work[top];
-            nudge(
+            let mut mismatch = std::mem::take(&mut layer.mismatch);
+            output_error(
+                &mut self.online,
                 self.config.target,
                 beta,
                 &self.target,
-                &layer.breve,
-                &layer.rate,
-                &layer.slope,
-                &mut layer.mismatch,
+                layer,
+                self.config.sizes[l],
+                self.batch,
+                &mut mismatch,
             );
+            self.work[top].mismatch = mismatch;
         }
         // ŭ_{k+1} − drive_{k+1} is the error that entered layer k+1 this step.
         self.backward_pass(|l| &l.error, |l| &mut l.mismatch);
@@ -309,8 +438,14 @@ impl Network {
             self.compute_drive(k);
             let layer = &mut self.work[k];
             layer.error.fill(0.0);
+            layer.noise.fill(0.0);
             finish(self.config.activations[k], layer, true);
         }
+    }
+
+    /// Whether noise enters this evaluation.
+    fn noisy(&self) -> bool {
+        self.noise_on && self.noise.iter().any(Option::is_some)
     }
 
     /// The exact treatment: fixed-point sweeps on the dendritic errors until
@@ -330,12 +465,14 @@ impl Network {
         let l = self.layers();
         let beta = self.effective_beta();
         let nudged = beta > 0.0;
-        if !nudged {
+        if !nudged && !self.noisy() {
             self.stats.fixed_point_sweeps += 1;
             self.free_pass();
             return Ok(());
         }
-        let voltage_target = self.config.target == TargetKind::Voltage;
+        // The closed form below holds for the external voltage target; an online target is
+        // swept like a rate target.
+        let voltage_target = self.config.target == TargetKind::Voltage && self.online.is_none();
         let tol = self.config.fixed_point_tolerance;
         let sweeps = self.config.fixed_point_max_iterations;
         let mut omega = 1.0;
@@ -349,9 +486,22 @@ impl Network {
                 self.compute_drive(k);
                 let layer = &mut self.work[k];
                 if k == l - 1 && voltage_target {
-                    // e_L = β (y − ŭ_L) with ŭ_L = A_L + e_L, solved in closed form.
+                    // e_L = β (y − ŭ_L) + g ξ with ŭ_L = A_L + e_L, solved in closed form:
+                    // e_L = (β (y − A_L) + g ξ) / (1 + β).
                     for ((e, a), y) in layer.error.iter_mut().zip(&layer.drive).zip(&self.target) {
-                        *e = beta * (y - a) / (1.0 + beta);
+                        *e = beta * (y - a);
+                    }
+                    if let Err(e) = add_noise(
+                        &self.noise[k],
+                        self.noise_on,
+                        self.noise_dt,
+                        &mut layer.noise,
+                        &mut layer.error,
+                    ) {
+                        self.fault.get_or_insert(e);
+                    }
+                    for e in layer.error.iter_mut() {
+                        *e /= 1.0 + beta;
                     }
                 }
                 let act = self.config.activations[k];
@@ -362,10 +512,29 @@ impl Network {
             let mut change = 0.0f64;
             if !voltage_target {
                 let top = &mut self.work[l - 1];
-                for i in 0..top.error.len() {
-                    let e = beta * top.slope[i] * (self.target[i] - top.rate[i]);
-                    change = change.max((e - top.error[i]).abs());
-                    top.error[i] += omega * (e - top.error[i]);
+                let next = &mut self.next_error[..top.error.len()];
+                output_error(
+                    &mut self.online,
+                    self.config.target,
+                    beta,
+                    &self.target,
+                    top,
+                    self.config.sizes[l],
+                    self.batch,
+                    next,
+                );
+                if let Err(e) = add_noise(
+                    &self.noise[l - 1],
+                    self.noise_on,
+                    self.noise_dt,
+                    &mut top.noise,
+                    next,
+                ) {
+                    self.fault.get_or_insert(e);
+                }
+                for (e, n) in top.error.iter_mut().zip(next.iter()) {
+                    change = change.max((n - *e).abs());
+                    *e += omega * (n - *e);
                 }
                 worst = (l, change);
             }
@@ -374,13 +543,22 @@ impl Network {
                 let layer = &mut lower[k];
                 let next = &mut self.next_error[..layer.error.len()];
                 backpropagate(
-                    &self.weights[k + 1],
+                    backward_op(&self.weights, &self.feedback, k),
                     &upper[0].error,
                     &layer.slope,
                     self.batch,
                     &mut self.back,
                     next,
                 );
+                if let Err(e) = add_noise(
+                    &self.noise[k],
+                    self.noise_on,
+                    self.noise_dt,
+                    &mut layer.noise,
+                    next,
+                ) {
+                    self.fault.get_or_insert(e);
+                }
                 let before = change;
                 for (e, n) in layer.error.iter_mut().zip(next.iter()) {
                     change = change.max((n - *e).abs());

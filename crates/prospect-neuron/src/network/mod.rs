@@ -9,6 +9,7 @@
 //!
 //! - `buffers`: the signals of one evaluation (ŭ, r, φ', e, drives) and the vanilla memory;
 //! - `dynamics`: the three treatments (exact fixed point, vanilla sweep, no look-ahead);
+//! - `noise`: exploration noise into chosen layers (OU, white, Bernoulli units);
 //! - `jacobian`: `∂f/∂u` in structured form (diagonal with look-ahead, a block per sample
 //!   without) for the stiff methods;
 //! - `system`: the [`prospect_ode::OdeSystem`] implementation and the plasticity hook.
@@ -16,19 +17,23 @@
 mod buffers;
 mod dynamics;
 mod jacobian;
+mod noise;
 mod system;
 
 pub use buffers::SweepMemory;
 pub use dynamics::SLOPE_SWEEPS;
+pub use noise::{NoiseConfig, NoiseKind};
 
-use buffers::{Latest, LayerBuffers, Signals, at_rest};
+pub(crate) use buffers::LayerBuffers;
+use buffers::{Latest, Signals, at_rest};
 use nalgebra::{DMatrix, DVector};
+use noise::NoiseProcess;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution, Normal, Uniform};
 
-use crate::plasticity::PlasticityRule;
-use crate::{NetworkConfig, NetworkError, WeightInit};
+use crate::plasticity::{OnlineTarget, Parameters, PlasticityRule, TrialEvent};
+use crate::{Feedback, NetworkConfig, NetworkError, WeightInit};
 
 /// Counters of the network's own work.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,6 +62,18 @@ pub struct Network {
     nudging: bool,
     plasticity_on: bool,
     rule: Option<Box<dyn PlasticityRule>>,
+    /// The rule's output nudging from the network's own output, replacing the external target.
+    online: Option<Box<dyn OnlineTarget>>,
+    /// Feedback matrices `B_k` (`n_k × n_{k+1}`) with [`Feedback::Random`]; `None`: `W_{k+1}ᵀ`.
+    feedback: Option<Vec<DMatrix<f64>>>,
+    /// Noise process per non-input layer (`None`: no noise there).
+    noise: Vec<Option<NoiseProcess>>,
+    noise_rng: Xoshiro256PlusPlus,
+    /// Whether noise is injected (off for clean evaluations).
+    noise_on: bool,
+    /// The nominal step Δt that scales white noise (σ/√Δt); set by the driver of a fixed-step
+    /// method.
+    noise_dt: Option<f64>,
     /// Where evaluations compute.
     work: Signals,
     /// The evaluation at the start of the current step (valid while `start_recorded`).
@@ -69,6 +86,8 @@ pub struct Network {
     /// The input with which `memory` was evaluated (differs from `input` after a pattern change).
     memory_input: Vec<f64>,
     latest: Latest,
+    /// A driver reads every step's start signals ([`Network::step_rate`]): ask for them.
+    step_readout: bool,
     /// `on_step_start` asked for the step-start evaluation and the next `rhs` call is it.
     awaiting_start: bool,
     /// `at_start` holds the current step's start evaluation.
@@ -99,19 +118,41 @@ impl Network {
         let mut weights = Vec::with_capacity(l);
         for k in 0..l {
             let (n_out, n_in) = (config.sizes[k + 1], config.sizes[k]);
-            let w = match &config.init {
-                WeightInit::Normal { std } => {
-                    let normal = Normal::new(0.0, std[k]).expect("validated std");
-                    DMatrix::from_fn(n_out, n_in, |_, _| normal.sample(&mut rng))
-                }
-                WeightInit::Glorot => {
-                    let a = (6.0 / (n_in + n_out) as f64).sqrt();
-                    let uniform = Uniform::new(-a, a).expect("finite bound");
-                    DMatrix::from_fn(n_out, n_in, |_, _| uniform.sample(&mut rng))
-                }
-            };
-            weights.push(w);
+            weights.push(initial_matrix(
+                &config.init,
+                k,
+                n_out,
+                n_in,
+                n_out,
+                &mut rng,
+            ));
         }
+        // Feedback matrices come from their own stream, so the forward weights of a seed are
+        // the same with either feedback.
+        let feedback = match config.feedback {
+            Feedback::Symmetric => None,
+            Feedback::Random => {
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xB5AD_4ECE_DA1C_E2A9);
+                Some(
+                    (0..l.saturating_sub(1))
+                        .map(|k| {
+                            let (n_up, n_k) = (config.sizes[k + 2], config.sizes[k + 1]);
+                            initial_matrix(&config.init, k + 1, n_k, n_up, n_up, &mut rng)
+                        })
+                        .collect(),
+                )
+            }
+        };
+        let mut noise_rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x2545_F491_4F6C_DD1D);
+        let noise = (0..l)
+            .map(|k| {
+                config
+                    .noise
+                    .iter()
+                    .find(|c| c.layer == k + 1)
+                    .map(|c| NoiseProcess::new(*c, config.sizes[k + 1] * batch, &mut noise_rng))
+            })
+            .collect();
         let biases = (0..l)
             .map(|k| DVector::zeros(config.sizes[k + 1]))
             .collect();
@@ -139,12 +180,19 @@ impl Network {
             nudging: true,
             plasticity_on: true,
             rule: None,
+            online: None,
+            feedback,
+            noise,
+            noise_rng,
+            noise_on: true,
+            noise_dt: None,
             work: rest.clone(),
             at_start: rest.clone(),
             memory: rest,
             at_start_input: vec![0.0; config.sizes[0] * batch],
             memory_input: vec![0.0; config.sizes[0] * batch],
             latest: Latest::Work,
+            step_readout: false,
             awaiting_start: false,
             start_recorded: false,
             back: vec![0.0; widest],
@@ -211,9 +259,122 @@ impl Network {
         Ok(())
     }
 
-    /// Installs the plasticity rule applied after each accepted step (while plasticity is on).
+    /// Installs the plasticity rule applied after each accepted step (while plasticity is on)
+    /// and at trial events; its online target, if it has one, replaces the external target.
     pub fn set_rule(&mut self, rule: Box<dyn PlasticityRule>) {
+        self.online = rule.online_target();
         self.rule = Some(rule);
+        self.start_recorded = false;
+    }
+
+    /// The installed rule (to read or record its state).
+    pub fn rule(&self) -> Option<&dyn PlasticityRule> {
+        self.rule.as_deref()
+    }
+
+    /// Whether the output is nudged by the rule's online target rather than the external one.
+    pub fn has_online_target(&self) -> bool {
+        self.online.is_some()
+    }
+
+    /// Delivers a trial event (start, reward, end) to the rule, which may change the
+    /// parameters; a non-finite weight afterwards, or the rule's error, is returned (and kept
+    /// as the network's fault). Without a rule, or with plasticity off, nothing happens.
+    pub fn deliver(&mut self, event: &TrialEvent<'_>) -> Result<(), NetworkError> {
+        if !self.plasticity_on {
+            return Ok(());
+        }
+        let Some(mut rule) = self.rule.take() else {
+            return Ok(());
+        };
+        let t = match event {
+            TrialEvent::Start { t, .. } | TrialEvent::End { t, .. } => *t,
+            TrialEvent::Reward(r) => r.t,
+        };
+        let mut parameters = Parameters {
+            weights: &mut self.weights,
+            biases: &mut self.biases,
+            feedback: self.feedback.as_deref_mut(),
+        };
+        let result = rule.event(event, &mut parameters);
+        self.rule = Some(rule);
+        self.start_recorded = false;
+        let result = result.and_then(|()| self.check_parameters(t));
+        if let Err(e) = &result {
+            self.fault.get_or_insert_with(|| e.clone());
+        }
+        result
+    }
+
+    /// The first non-finite weight, bias or feedback entry, as an error at time `t`.
+    pub(crate) fn check_parameters(&self, t: f64) -> Result<(), NetworkError> {
+        for k in 0..self.layers() {
+            if let Some(e) = system::non_finite_parameter(
+                t,
+                k,
+                self.weights[k].as_slice(),
+                self.biases[k].as_slice(),
+            ) {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes every step evaluate the network at its start (even where no rule learns), so
+    /// [`Network::step_rate`] is valid after each accepted step (e.g. for a policy's low-pass of
+    /// the output).
+    pub fn set_step_readout(&mut self, on: bool) {
+        self.step_readout = on;
+    }
+
+    /// Rates of layer `k` in the evaluation at the start of the last accepted step (the step's
+    /// learning evaluation, for the delayed schemes the one kept as memory), `n × B`. Valid
+    /// after an accepted step when plasticity with a rule is on, a delayed loop treatment runs,
+    /// or [`Network::set_step_readout`] is on.
+    pub fn step_rate(&self, k: usize) -> &[f64] {
+        let delayed = self.config.lookahead
+            && matches!(
+                self.config.loop_treatment,
+                crate::LoopTreatment::Vanilla | crate::LoopTreatment::Jacobi
+            );
+        if delayed {
+            &self.memory[k].rate
+        } else {
+            &self.at_start[k].rate
+        }
+    }
+
+    /// Feedback matrices `B_k` (`n_k × n_{k+1}`), if the network has them ([`Feedback::Random`]).
+    pub fn feedback(&self) -> Option<&[DMatrix<f64>]> {
+        self.feedback.as_deref()
+    }
+
+    /// Switches noise injection on or off (off: clean evaluations; no values are drawn).
+    pub fn set_noise(&mut self, on: bool) {
+        self.noise_on = on;
+        self.start_recorded = false;
+    }
+
+    /// The nominal step Δt of a fixed-step method, which scales white noise as σ/√Δt; white
+    /// noise without it fails at the first evaluation.
+    pub fn set_noise_step(&mut self, dt: f64) {
+        self.noise_dt = Some(dt);
+    }
+
+    /// Whether any layer has white noise (which needs [`Network::set_noise_step`]).
+    pub fn has_white_noise(&self) -> bool {
+        self.config
+            .noise
+            .iter()
+            .any(|c| matches!(c.kind, NoiseKind::White { .. }))
+    }
+
+    /// The noise injected into layer `k` (0-based) in the last evaluation (`gain · ξ`, or `y − p`
+    /// for Bernoulli units), `n × B`; `None` for a layer without noise.
+    pub fn noise(&self, k: usize) -> Option<&[f64]> {
+        let n = &self.latest()[k].noise;
+        (!n.is_empty()).then_some(&n[..])
     }
 
     /// Sets the input batch: `n_0 × B` column-major (one column per sample); any other length
@@ -241,6 +402,29 @@ impl Network {
         let n = self.config.sizes[k + 1];
         let j = i - self.offsets[k];
         Some((k + 1, j % n, j / n))
+    }
+
+    /// The error a failed integration in `epoch` stands for: the network's own reason when it
+    /// has one (fixed point, weights, rule), a non-finite voltage named by layer, unit and
+    /// sample, or the integrator's error as it is.
+    pub fn explain(&self, epoch: usize, source: prospect_ode::OdeError) -> NetworkError {
+        if let Some(fault) = self.fault() {
+            return fault.clone();
+        }
+        match source {
+            prospect_ode::OdeError::NonFiniteState { t, component } => match self.locate(component)
+            {
+                Some((layer, unit, sample)) => NetworkError::NonFiniteState {
+                    epoch,
+                    t,
+                    layer,
+                    unit,
+                    sample,
+                },
+                None => NetworkError::Integration { epoch, source },
+            },
+            source => NetworkError::Integration { epoch, source },
+        }
     }
 
     /// Why the network cannot go on, if it cannot: the latest evaluation's fixed point did not
@@ -331,6 +515,30 @@ impl Network {
     }
 }
 
+/// A matrix of `rows × cols` for projection `k` drawn from `init` (`fan_out` neurons receive
+/// it: Glorot's bound uses `fan_in + fan_out` of the forward projection).
+fn initial_matrix(
+    init: &WeightInit,
+    k: usize,
+    rows: usize,
+    cols: usize,
+    fan_out: usize,
+    rng: &mut Xoshiro256PlusPlus,
+) -> DMatrix<f64> {
+    match init {
+        WeightInit::Normal { std } => {
+            let normal = Normal::new(0.0, std[k]).expect("validated std");
+            DMatrix::from_fn(rows, cols, |_, _| normal.sample(rng))
+        }
+        WeightInit::Glorot => {
+            let fan_in = rows * cols / fan_out;
+            let a = (6.0 / (fan_in + fan_out) as f64).sqrt();
+            let uniform = Uniform::new(-a, a).expect("finite bound");
+            DMatrix::from_fn(rows, cols, |_, _| uniform.sample(rng))
+        }
+    }
+}
+
 fn check_len(what: &'static str, got: usize, expected: usize) -> Result<(), NetworkError> {
     if got == expected {
         Ok(())
@@ -340,16 +548,5 @@ fn check_len(what: &'static str, got: usize, expected: usize) -> Result<(), Netw
             got,
             expected,
         })
-    }
-}
-
-/// The local learning signal of a layer's buffers: the dendritic error with look-ahead (the
-/// new error for the Jacobi scheme, kept in `mismatch`), the separately computed mismatch
-/// `u − W r − b` without look-ahead (where it carries the lag `−τ u̇`).
-fn learning_signal<'a>(config: &NetworkConfig, layer: &'a LayerBuffers) -> &'a [f64] {
-    if config.lookahead && config.loop_treatment != crate::LoopTreatment::Jacobi {
-        &layer.error
-    } else {
-        &layer.mismatch
     }
 }

@@ -2,9 +2,9 @@
 
 use prospect_ode::{JacobianStructure, OdeSystem};
 
+use super::Network;
 use super::buffers::Latest;
-use super::{Network, learning_signal};
-use crate::plasticity::LayerSignal;
+use crate::plasticity::{Parameters, StepView};
 use crate::{LoopTreatment, NetworkError};
 
 impl OdeSystem for Network {
@@ -117,7 +117,7 @@ impl OdeSystem for Network {
                 self.config.loop_treatment,
                 LoopTreatment::Vanilla | LoopTreatment::Jacobi
             );
-        let wanted = delayed || (self.plasticity_on && self.rule.is_some());
+        let wanted = delayed || self.step_readout || (self.plasticity_on && self.rule.is_some());
         self.awaiting_start = wanted;
         self.start_recorded = false;
         wanted
@@ -148,36 +148,29 @@ impl OdeSystem for Network {
                 } else {
                     &self.at_start
                 };
-                for k in 0..self.layers() {
-                    let pre = if k == 0 {
-                        if vanilla {
-                            &self.memory_input
-                        } else {
-                            &self.input
-                        }
-                    } else {
-                        &source[k - 1].rate
-                    };
-                    let signal = LayerSignal {
-                        projection: k,
-                        post: learning_signal(&self.config, &source[k]),
-                        pre,
-                        n_post: self.config.sizes[k + 1],
-                        n_pre: self.config.sizes[k],
-                        batch: self.batch,
-                        dt: t1 - t0,
-                    };
-                    let applied = rule.apply(&signal, &mut self.weights[k], &mut self.biases[k]);
-                    if let Err(e) = applied {
-                        self.fault.get_or_insert(e);
-                    } else if self.fault.is_none() {
-                        self.fault = non_finite_parameter(
-                            t1,
-                            k,
-                            self.weights[k].as_slice(),
-                            self.biases[k].as_slice(),
-                        );
-                    }
+                let input = if vanilla {
+                    &self.memory_input
+                } else {
+                    &self.input
+                };
+                let view = StepView {
+                    config: &self.config,
+                    signals: source,
+                    input,
+                    batch: self.batch,
+                    t: t0,
+                    dt: t1 - t0,
+                };
+                let mut parameters = Parameters {
+                    weights: &mut self.weights,
+                    biases: &mut self.biases,
+                    feedback: self.feedback.as_deref_mut(),
+                };
+                let applied = rule.step(&view, &mut parameters);
+                if let Err(e) = applied {
+                    self.fault.get_or_insert(e);
+                } else if self.fault.is_none() {
+                    self.fault = self.check_parameters(t1).err();
                 }
                 self.rule = Some(rule);
                 self.stats.plasticity_updates += 1;
@@ -197,6 +190,14 @@ impl OdeSystem for Network {
                 changed = true;
             }
         }
+        // The noise of the next step: advanced over the step just taken (held within a step).
+        if self.noise_on {
+            let dt = t1 - t0;
+            for p in self.noise.iter_mut().flatten() {
+                p.advance(dt, &mut self.noise_rng);
+                changed = true;
+            }
+        }
         self.start_recorded = false;
         changed
     }
@@ -205,7 +206,7 @@ impl OdeSystem for Network {
 /// The first NaN or infinite entry of projection `k`'s weights (column-major `n_post × n_pre`)
 /// or bias. One pass summing `x · 0` (NaN exactly for non-finite x) in the common case; the
 /// entry is searched only on failure.
-fn non_finite_parameter(t: f64, k: usize, w: &[f64], b: &[f64]) -> Option<NetworkError> {
+pub(super) fn non_finite_parameter(t: f64, k: usize, w: &[f64], b: &[f64]) -> Option<NetworkError> {
     let probe = w.iter().chain(b).fold(0.0, |acc, x| acc + x * 0.0);
     if probe == 0.0 {
         return None;
