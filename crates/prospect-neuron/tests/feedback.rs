@@ -8,10 +8,13 @@ use prospect_neuron::{
     Feedback, LoopTreatment, Network, NetworkConfig, NetworkError, Parameters, PlasticityRule,
     StepView, WeightInit,
 };
-use prospect_ode::{Integrator, Method, OdeSystem, Options};
+use prospect_ode::{Integrator, Method, Options};
+
+/// Hidden error, hidden slope, output error.
+type Seen = (Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// Keeps the hidden layer's (error, slope) and the output error of the last step view.
-struct Capture(Arc<Mutex<Option<(Vec<f64>, Vec<f64>, Vec<f64>)>>>);
+struct Capture(Arc<Mutex<Option<Seen>>>);
 
 impl PlasticityRule for Capture {
     fn name(&self) -> &'static str {

@@ -13,10 +13,13 @@ use prospect_tasks::environment::{
 };
 use prospect_tasks::yin_yang;
 
+/// One event: kind, time, trial, actions, rewards.
+type Event = (&'static str, f64, u64, Vec<usize>, Vec<f64>);
+
 /// What a probe rule saw: (kind, t, trial, actions, rewards) per event and step counts.
 #[derive(Default, Debug, Clone, PartialEq)]
 struct Log {
-    events: Vec<(&'static str, f64, u64, Vec<usize>, Vec<f64>)>,
+    events: Vec<Event>,
     steps: usize,
 }
 
