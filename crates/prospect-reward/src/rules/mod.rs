@@ -6,3 +6,4 @@ pub mod node_perturbation;
 pub mod reinforce;
 pub mod weight_perturbation;
 pub mod wna;
+pub mod perturbation_baseline;
