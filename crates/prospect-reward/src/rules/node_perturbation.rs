@@ -22,8 +22,7 @@
 //! noise (`Network::set_noise(false)`) the eligibility stays zero.
 
 use prospect_neuron::{
-    NetworkError, NoiseKind, Parameters, PlasticityRule, Reward, RuleVariable, StepView,
-    TrialEvent,
+    NetworkError, NoiseKind, Parameters, PlasticityRule, Reward, RuleVariable, StepView, TrialEvent,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -136,11 +135,7 @@ impl NodePerturbation {
                 if qs.len() != noisy.len() {
                     return Err(RuleError::new(
                         "intensity",
-                        format!(
-                            "{} values for {} noisy layers",
-                            qs.len(),
-                            noisy.len()
-                        ),
+                        format!("{} values for {} noisy layers", qs.len(), noisy.len()),
                     ));
                 }
                 for (i, (x, q)) in noisy.iter_mut().zip(qs).enumerate() {
@@ -187,13 +182,10 @@ impl NodePerturbation {
             if t.q == 0.0 {
                 continue;
             }
-            let eta = *self
-                .eta
-                .get(t.k)
-                .ok_or(NetworkError::MissingLearningRate {
-                    projection: t.k,
-                    rates: self.eta.len(),
-                })?;
+            let eta = *self.eta.get(t.k).ok_or(NetworkError::MissingLearningRate {
+                projection: t.k,
+                rates: self.eta.len(),
+            })?;
             let scale = eta * r.rate_scale / (self.batch as f64 * t.q);
             t.weights
                 .apply(&self.modulators[..b], scale, p.weights[t.k].as_mut_slice());
@@ -237,7 +229,11 @@ impl PlasticityRule for NodePerturbation {
         Ok(())
     }
 
-    fn event(&mut self, event: &TrialEvent<'_>, p: &mut Parameters<'_>) -> Result<(), NetworkError> {
+    fn event(
+        &mut self,
+        event: &TrialEvent<'_>,
+        p: &mut Parameters<'_>,
+    ) -> Result<(), NetworkError> {
         match event {
             TrialEvent::Start { .. } => {
                 for t in &mut self.traces {
@@ -271,7 +267,11 @@ impl PlasticityRule for NodePerturbation {
 
     fn record(&self, sink: &mut dyn FnMut(&str, &'static str, &[f64])) {
         for t in &self.traces {
-            sink(&format!("layer{}", t.k + 1), "eligibility", t.weights.column(0));
+            sink(
+                &format!("layer{}", t.k + 1),
+                "eligibility",
+                t.weights.column(0),
+            );
         }
         sink("rule", "baseline", &[self.baseline.value()]);
     }

@@ -20,7 +20,8 @@
 //!   `H_a ← H_a + α (R − R̄)(1{a=A} − π_a)` with α = η.
 //!
 //! At the reward: `ΔW_k = η_k · rate_scale · (1/B) Σ_b (R_b − R̄_b) E_{k,b}` (biases the same with
-//! `r_pre = 1`, when `learn_biases`), then the baseline moves on. The traces restart at zero at
+//! `r_pre = 1`, when `learn_biases`), then the baseline moves on (before, with
+//! `baseline_includes_current`). The traces restart at zero at
 //! every trial start.
 
 use prospect_neuron::{
@@ -56,6 +57,11 @@ struct Params {
     /// trial).
     #[serde(default = "infinite")]
     tau_e: f64,
+    /// Move the baseline with this delivery's reward before forming `R − R̄` (Sutton & Barto
+    /// 2018 §2.8 and their figure code: `R̄` includes the current reward); default `false`:
+    /// `R̄` of the rewards before this one.
+    #[serde(default)]
+    baseline_includes_current: bool,
 }
 
 fn default_baseline() -> BaselineKind {
@@ -88,6 +94,7 @@ pub struct Reinforce {
     last_slope: Vec<f64>,
     last_pre: Vec<f64>,
     modulators: Vec<f64>,
+    includes_current: bool,
 }
 
 fn build(params: &Value, cx: &RuleContext<'_>) -> Result<Box<dyn PlasticityRule>, RuleError> {
@@ -139,6 +146,7 @@ impl Reinforce {
             last_slope: Vec::new(),
             last_pre: Vec::new(),
             modulators: Vec::new(),
+            includes_current: p.baseline_includes_current,
         })
     }
 
@@ -153,6 +161,9 @@ impl Reinforce {
     }
 
     fn reward(&mut self, r: &Reward<'_>, p: &mut Parameters<'_>) -> Result<(), NetworkError> {
+        if self.includes_current {
+            self.baseline.update(r.rewards, r.contexts);
+        }
         self.baseline
             .modulators(r.rewards, r.contexts, &mut self.modulators);
         let b = self.modulators.len().min(self.batch);
@@ -167,7 +178,9 @@ impl Reinforce {
         if let Some(pi) = r.probabilities {
             self.softmax_score(r, pi, p)?;
         }
-        self.baseline.update(r.rewards, r.contexts);
+        if !self.includes_current {
+            self.baseline.update(r.rewards, r.contexts);
+        }
         Ok(())
     }
 
@@ -254,7 +267,11 @@ impl PlasticityRule for Reinforce {
         Ok(())
     }
 
-    fn event(&mut self, event: &TrialEvent<'_>, p: &mut Parameters<'_>) -> Result<(), NetworkError> {
+    fn event(
+        &mut self,
+        event: &TrialEvent<'_>,
+        p: &mut Parameters<'_>,
+    ) -> Result<(), NetworkError> {
         match event {
             TrialEvent::Start { .. } => {
                 for t in &mut self.traces {
@@ -288,7 +305,11 @@ impl PlasticityRule for Reinforce {
 
     fn record(&self, sink: &mut dyn FnMut(&str, &'static str, &[f64])) {
         for t in &self.traces {
-            sink(&format!("layer{}", t.k + 1), "eligibility", t.weights.column(0));
+            sink(
+                &format!("layer{}", t.k + 1),
+                "eligibility",
+                t.weights.column(0),
+            );
         }
         sink("rule", "baseline", &[self.baseline.value(None)]);
     }

@@ -181,7 +181,11 @@ impl PlasticityRule for WeightPerturbation {
         Ok(())
     }
 
-    fn event(&mut self, event: &TrialEvent<'_>, p: &mut Parameters<'_>) -> Result<(), NetworkError> {
+    fn event(
+        &mut self,
+        event: &TrialEvent<'_>,
+        p: &mut Parameters<'_>,
+    ) -> Result<(), NetworkError> {
         match event {
             TrialEvent::Start { trial, .. } => {
                 self.start(*trial, p);
