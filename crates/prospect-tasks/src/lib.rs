@@ -6,10 +6,12 @@
 //! - [`idx`]: MNIST-format IDX files (gzipped or not), e.g. Fashion-MNIST from Debian's
 //!   `dataset-fashion-mnist` ([`idx::FASHION_MNIST_DIR`]).
 //! - [`teacher_student`]: regression targets from a random teacher network.
+//! - [`patterns`]: fixed random binary patterns, one class each (seed 000's WNA task).
 
 pub mod dataset;
 pub mod error;
 pub mod idx;
+pub mod patterns;
 pub mod teacher_student;
 pub mod yin_yang;
 
