@@ -102,7 +102,11 @@ mod tests {
             all,
             vec![&[0.0, 0.0][..], &[0.0, 1.0], &[1.0, 0.0], &[1.0, 1.0]]
         );
-        for (n, m, key) in [(5, 2, "n_patterns"), (0, 3, "n_patterns"), (3, 0, "n_inputs")] {
+        for (n, m, key) in [
+            (5, 2, "n_patterns"),
+            (0, 3, "n_patterns"),
+            (3, 0, "n_inputs"),
+        ] {
             match split(n, m, 1) {
                 Err(TaskError::Parameter { key: k, .. }) => assert_eq!(k, key),
                 other => panic!("split({n}, {m}): {other:?}"),
