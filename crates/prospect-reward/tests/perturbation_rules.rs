@@ -550,3 +550,75 @@ fn bad_parameters_name_their_key() {
             .contains("logistic")
     );
 }
+
+/// Every rule records exactly the variables it names, with their lengths; node perturbation's
+/// eligibility after a one-step trial is `Δt n xᵀ` with the noise `n` the network injected
+/// (white noise, Δt = 1: `σ ξ`), and weight perturbation's is the ψ that the trial's weights
+/// carried (`W_trial − W`).
+#[test]
+fn recorded_state_is_the_eligibility_and_the_perturbation() {
+    let x = [0.5, -2.0];
+    let check = |bench: &mut Bench| {
+        let rule = bench.net().rule().unwrap();
+        let vars = rule.variables();
+        let mut seen = Vec::new();
+        rule.record(&mut |pop, name, values| seen.push((pop.to_string(), name, values.to_vec())));
+        assert_eq!(seen.len(), vars.len());
+        for v in &vars {
+            let (_, _, values) = seen
+                .iter()
+                .find(|(p, n, _)| *p == v.population && *n == v.name)
+                .unwrap_or_else(|| panic!("{v:?} not recorded"));
+            assert_eq!(values.len(), v.len, "{v:?}");
+        }
+        seen
+    };
+
+    let c = config(&[2, 3], vec![Activation::Linear], white(1, 0.7));
+    let mut bench = Bench::new(c, "node-perturbation", json!({}), 0.0, false, 11);
+    bench.trial(&x, &mut |_| (0, 0.0, None));
+    let noise = bench.net().noise(0).unwrap().to_vec();
+    let seen = check(&mut bench);
+    let e = &seen.iter().find(|s| s.1 == "eligibility").unwrap().2;
+    for j in 0..2 {
+        for i in 0..3 {
+            assert!((e[j * 3 + i] - noise[i] * x[j]).abs() < 1e-15);
+        }
+    }
+    assert!(noise.iter().all(|n| *n != 0.0));
+
+    let c = config(&[2, 3], vec![Activation::Linear], vec![]);
+    let mut bench = Bench::new(
+        c,
+        "weight-perturbation",
+        json!({"sigma": 0.1}),
+        0.0,
+        false,
+        12,
+    );
+    let w = bench.params().0[0].clone();
+    let out = bench.trial(&x, &mut |_| (0, 0.0, None));
+    let seen = check(&mut bench);
+    let psi = DMatrix::from_column_slice(
+        3,
+        2,
+        &seen.iter().find(|s| s.1 == "perturbation").unwrap().2,
+    );
+    let want = (&w + &psi) * DVector::from_column_slice(&x);
+    assert!(
+        out.iter()
+            .zip(want.iter())
+            .all(|(a, b)| (a - b).abs() < 1e-12)
+    );
+    assert!(psi.norm() > 0.0);
+
+    let bern = vec![NoiseConfig {
+        layer: 1,
+        kind: NoiseKind::Bernoulli,
+        gain: 1.0,
+    }];
+    let c = config(&[2, 3], vec![Activation::Logistic], bern);
+    let mut bench = Bench::new(c, "reinforce", json!({}), 0.0, false, 13);
+    bench.trial(&x, &mut |_| (0, 1.0, None));
+    check(&mut bench);
+}
