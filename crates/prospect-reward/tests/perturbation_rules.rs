@@ -29,6 +29,12 @@ fn config(sizes: &[usize], activations: Vec<Activation>, noise: Vec<NoiseConfig>
     c
 }
 
+/// Weights and biases of every projection.
+type Params = (Vec<DMatrix<f64>>, Vec<DVector<f64>>);
+
+/// From the output a trial's reward saw: (action, reward, softmax probabilities).
+type Outcome<'a> = dyn FnMut(&[f64]) -> (usize, f64, Option<Vec<f64>>) + 'a;
+
 struct Bench {
     integ: Integrator<Network>,
     trial: u64,
@@ -57,18 +63,14 @@ impl Bench {
         self.integ.system_mut()
     }
 
-    fn params(&mut self) -> (Vec<DMatrix<f64>>, Vec<DVector<f64>>) {
+    fn params(&mut self) -> Params {
         let n = self.net();
         (n.weights().to_vec(), n.biases().to_vec())
     }
 
     /// One trial: start, one step with `input`, then the reward `reward(output)` with the
     /// softmax `probabilities` if given. Returns the output the reward saw.
-    fn trial(
-        &mut self,
-        input: &[f64],
-        reward: &mut dyn FnMut(&[f64]) -> (usize, f64, Option<Vec<f64>>),
-    ) -> Vec<f64> {
+    fn trial(&mut self, input: &[f64], reward: &mut Outcome<'_>) -> Vec<f64> {
         let t = self.integ.t();
         let trial = self.trial;
         self.trial += 1;
@@ -460,7 +462,7 @@ fn reruns_are_bit_identical() {
             bench.params()
         };
         let (a, b, c) = (run(1), run(1), run(2));
-        let bits = |p: &(Vec<DMatrix<f64>>, Vec<DVector<f64>>)| {
+        let bits = |p: &Params| {
             p.0.iter()
                 .flat_map(|m| m.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
                 .chain(

@@ -105,7 +105,7 @@ impl Reinforce {
     fn new(p: Params, cx: &RuleContext<'_>) -> Result<Self, RuleError> {
         RewardBaseline::validate(&p.baseline)
             .map_err(|(key, reason)| RuleError::new(format!("baseline.{key}"), reason))?;
-        if !(p.tau_e > 0.0) || p.tau_e.is_nan() {
+        if p.tau_e.is_nan() || p.tau_e <= 0.0 {
             return Err(RuleError::new(
                 "tau_e",
                 format!("{} must be > 0 (inf: no decay)", p.tau_e),
