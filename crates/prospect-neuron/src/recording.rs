@@ -2,6 +2,8 @@
 //! receives rows of `f32` per population and variable, and the trace crate (through the command
 //! line) stores them.
 
+use crate::{Network, NetworkError};
+
 /// A sink for recorded rows.
 pub trait Recorder {
     /// Whether anything should be recorded at time `t` (seconds or model time units); lets the
@@ -27,6 +29,12 @@ pub trait Recorder {
     fn metric(&mut self, name: &str, epoch: usize, value: f64);
     /// A pattern onset: time, index of the first sample of the batch, its label (if any).
     fn event(&mut self, t: f64, sample: usize, label: Option<usize>);
+    /// A trial's outcome: at time `t`, batch column `sample`'s observation (its label, if any)
+    /// led to `action` and earned `reward`. Default: recorded as a plain [`Recorder::event`].
+    fn outcome(&mut self, t: f64, sample: usize, label: Option<usize>, action: usize, reward: f64) {
+        let _ = (action, reward);
+        self.event(t, sample, label);
+    }
     /// Training epoch `epoch` (from 1) starts at time `t`.
     fn epoch_started(&mut self, _epoch: usize, _t: f64) {}
     /// Whether weight snapshots are wanted at the end of the epoch that just finished.
@@ -35,6 +43,65 @@ pub trait Recorder {
     }
     /// A weight snapshot of projection `name` (`rows × cols`, row-major) at time `t`.
     fn weights(&mut self, _name: &str, _t: f64, _rows: usize, _cols: usize, _values: &[f32]) {}
+}
+
+/// Emits one row per layer and variable at time `t` from the network's last evaluation, first
+/// batch column: `u` (from `state`), `u_breve`, `r`, `e`, `noise` (layers with noise), the
+/// output's `target` (external targets only), and the rule's state
+/// ([`crate::PlasticityRule::variables`]). A value that is not a finite f32 (NaN, or beyond
+/// ±3.4e38, which the file cannot hold) fails with [`NetworkError::NonFiniteRecord`].
+pub fn emit_rows(
+    recorder: &mut dyn Recorder,
+    net: &Network,
+    t: f64,
+    state: &[f64],
+) -> Result<(), NetworkError> {
+    let to_f32 = |population: &str, variable: &'static str, v: &[f64], n: usize| {
+        let row: Vec<f32> = v[..n.min(v.len())].iter().map(|x| *x as f32).collect();
+        match row.iter().position(|x| !x.is_finite()) {
+            None => Ok(row),
+            Some(unit) => Err(NetworkError::NonFiniteRecord {
+                t,
+                population: population.to_string(),
+                variable,
+                unit,
+                value: v[unit],
+            }),
+        }
+    };
+    for k in 0..net.layers() {
+        let n = net.config().sizes[k + 1];
+        let p = format!("layer{}", k + 1);
+        let u = &state[net.layer_range(k)];
+        recorder.record(&p, "u", t, &to_f32(&p, "u", u, n)?);
+        recorder.record(&p, "u_breve", t, &to_f32(&p, "u_breve", net.breve(k), n)?);
+        recorder.record(&p, "r", t, &to_f32(&p, "r", net.rate(k), n)?);
+        recorder.record(&p, "e", t, &to_f32(&p, "e", net.error(k), n)?);
+        if let Some(noise) = net.noise(k) {
+            recorder.record(&p, "noise", t, &to_f32(&p, "noise", noise, n)?);
+        }
+    }
+    if !net.has_online_target() {
+        let n_out = *net.config().sizes.last().unwrap();
+        let p = format!("layer{}", net.layers());
+        recorder.record(&p, "target", t, &to_f32(&p, "target", net.target(), n_out)?);
+    }
+    if let Some(rule) = net.rule() {
+        let mut failure = None;
+        rule.record(&mut |population, name, values| {
+            if failure.is_some() {
+                return;
+            }
+            match to_f32(population, name, values, values.len()) {
+                Ok(row) => recorder.record(population, name, t, &row),
+                Err(e) => failure = Some(e),
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+    }
+    Ok(())
 }
 
 /// Records nothing.

@@ -475,27 +475,9 @@ impl Trainer {
         self.check_network()
     }
 
-    /// The error a failed integration stands for: the network's own reason when it has one
-    /// (fixed point, weights), a non-finite voltage named by layer, unit and sample, or the
-    /// integrator's error as it is.
+    /// The error a failed integration stands for ([`Network::explain`]).
     fn failure(&self, epoch: usize, source: OdeError) -> NetworkError {
-        let net = self.ode.system();
-        if let Some(fault) = net.fault() {
-            return fault.clone();
-        }
-        match source {
-            OdeError::NonFiniteState { t, component } => match net.locate(component) {
-                Some((layer, unit, sample)) => NetworkError::NonFiniteState {
-                    epoch,
-                    t,
-                    layer,
-                    unit,
-                    sample,
-                },
-                None => NetworkError::Integration { epoch, source },
-            },
-            source => NetworkError::Integration { epoch, source },
-        }
+        self.ode.system().explain(epoch, source)
     }
 
     /// Fails when the network reports a fault after an otherwise successful advance (e.g. a
@@ -535,41 +517,14 @@ impl Trainer {
         self.emit_rows(recorder, tr, &y)
     }
 
-    /// Emits u (from `state`), ŭ, r, e of every layer (first sample of the batch) and the target
-    /// from the network's last evaluation, at time `t`.
+    /// Emits the network's rows at time `t` ([`crate::recording::emit_rows`]).
     fn emit_rows(
         &self,
         recorder: &mut dyn Recorder,
         t: f64,
         state: &[f64],
     ) -> Result<(), NetworkError> {
-        let net = self.ode.system();
-        let to_f32 = |population: &str, variable: &'static str, v: &[f64], n: usize| {
-            let row: Vec<f32> = v[..n].iter().map(|x| *x as f32).collect();
-            match row.iter().position(|x| !x.is_finite()) {
-                None => Ok(row),
-                Some(unit) => Err(NetworkError::NonFiniteRecord {
-                    t,
-                    population: population.to_string(),
-                    variable,
-                    unit,
-                    value: v[unit],
-                }),
-            }
-        };
-        for k in 0..net.layers() {
-            let n = net.config().sizes[k + 1];
-            let p = format!("layer{}", k + 1);
-            let u = &state[net.layer_range(k)];
-            recorder.record(&p, "u", t, &to_f32(&p, "u", u, n)?);
-            recorder.record(&p, "u_breve", t, &to_f32(&p, "u_breve", net.breve(k), n)?);
-            recorder.record(&p, "r", t, &to_f32(&p, "r", net.rate(k), n)?);
-            recorder.record(&p, "e", t, &to_f32(&p, "e", net.error(k), n)?);
-        }
-        let n_out = *net.config().sizes.last().unwrap();
-        let p = format!("layer{}", net.layers());
-        recorder.record(&p, "target", t, &to_f32(&p, "target", net.target(), n_out)?);
-        Ok(())
+        crate::recording::emit_rows(recorder, self.ode.system(), t, state)
     }
 
     fn load_batch(&mut self, set: &Dataset, ids: &[usize]) {

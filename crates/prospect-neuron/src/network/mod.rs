@@ -86,6 +86,8 @@ pub struct Network {
     /// The input with which `memory` was evaluated (differs from `input` after a pattern change).
     memory_input: Vec<f64>,
     latest: Latest,
+    /// A driver reads every step's start signals ([`Network::step_rate`]): ask for them.
+    step_readout: bool,
     /// `on_step_start` asked for the step-start evaluation and the next `rhs` call is it.
     awaiting_start: bool,
     /// `at_start` holds the current step's start evaluation.
@@ -190,6 +192,7 @@ impl Network {
             at_start_input: vec![0.0; config.sizes[0] * batch],
             memory_input: vec![0.0; config.sizes[0] * batch],
             latest: Latest::Work,
+            step_readout: false,
             awaiting_start: false,
             start_recorded: false,
             back: vec![0.0; widest],
@@ -318,6 +321,30 @@ impl Network {
         Ok(())
     }
 
+    /// Makes every step evaluate the network at its start (even where no rule learns), so
+    /// [`Network::step_rate`] is valid after each accepted step (e.g. for a policy's low-pass of
+    /// the output).
+    pub fn set_step_readout(&mut self, on: bool) {
+        self.step_readout = on;
+    }
+
+    /// Rates of layer `k` in the evaluation at the start of the last accepted step (the step's
+    /// learning evaluation, for the delayed schemes the one kept as memory), `n × B`. Valid
+    /// after an accepted step when plasticity with a rule is on, a delayed loop treatment runs,
+    /// or [`Network::set_step_readout`] is on.
+    pub fn step_rate(&self, k: usize) -> &[f64] {
+        let delayed = self.config.lookahead
+            && matches!(
+                self.config.loop_treatment,
+                crate::LoopTreatment::Vanilla | crate::LoopTreatment::Jacobi
+            );
+        if delayed {
+            &self.memory[k].rate
+        } else {
+            &self.at_start[k].rate
+        }
+    }
+
     /// Feedback matrices `B_k` (`n_k × n_{k+1}`), if the network has them ([`Feedback::Random`]).
     pub fn feedback(&self) -> Option<&[DMatrix<f64>]> {
         self.feedback.as_deref()
@@ -375,6 +402,29 @@ impl Network {
         let n = self.config.sizes[k + 1];
         let j = i - self.offsets[k];
         Some((k + 1, j % n, j / n))
+    }
+
+    /// The error a failed integration in `epoch` stands for: the network's own reason when it
+    /// has one (fixed point, weights, rule), a non-finite voltage named by layer, unit and
+    /// sample, or the integrator's error as it is.
+    pub fn explain(&self, epoch: usize, source: prospect_ode::OdeError) -> NetworkError {
+        if let Some(fault) = self.fault() {
+            return fault.clone();
+        }
+        match source {
+            prospect_ode::OdeError::NonFiniteState { t, component } => match self.locate(component)
+            {
+                Some((layer, unit, sample)) => NetworkError::NonFiniteState {
+                    epoch,
+                    t,
+                    layer,
+                    unit,
+                    sample,
+                },
+                None => NetworkError::Integration { epoch, source },
+            },
+            source => NetworkError::Integration { epoch, source },
+        }
     }
 
     /// Why the network cannot go on, if it cannot: the latest evaluation's fixed point did not

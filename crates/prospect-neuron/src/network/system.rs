@@ -117,7 +117,7 @@ impl OdeSystem for Network {
                 self.config.loop_treatment,
                 LoopTreatment::Vanilla | LoopTreatment::Jacobi
             );
-        let wanted = delayed || (self.plasticity_on && self.rule.is_some());
+        let wanted = delayed || self.step_readout || (self.plasticity_on && self.rule.is_some());
         self.awaiting_start = wanted;
         self.start_recorded = false;
         wanted
