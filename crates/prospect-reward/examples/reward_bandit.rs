@@ -26,7 +26,7 @@ fn main() {
     let seed: u64 = get("seed", "0").parse().unwrap();
     let split = match task.as_str() {
         "yinyang" => yin_yang::split(5000, 1000, seed).unwrap(),
-        // "patterns" => prospect_tasks::patterns::split(3, 100, seed).unwrap(),
+        "patterns" => prospect_tasks::patterns::split(3, 100, seed).unwrap(),
         t => panic!("task {t}"),
     };
     let n_in = split.train.n_inputs;
