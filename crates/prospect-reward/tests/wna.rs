@@ -531,3 +531,49 @@ fn bad_parameters_name_their_key() {
     // The defaults are the reference settings and build.
     assert!(build(&cfg, &Value::Null).is_ok());
 }
+
+/// What `variables()` declares is exactly what `record()` emits, with the declared lengths:
+/// per layer `eligibility` (n_k × n_{k−1}), `bias_eligibility` (n_k) where biases learn,
+/// `homeostatic_eligibility` where homeostasis acts (every layer, the output only, or none),
+/// and `rule`/`baseline`, `rule`/`modulator`.
+#[test]
+fn recorded_variables_match_their_declaration() {
+    let cfg = config();
+    let names = |rule: &dyn PlasticityRule| {
+        let mut declared: Vec<(String, &'static str, usize)> = rule
+            .variables()
+            .into_iter()
+            .map(|v| (v.population, v.name, v.len))
+            .collect();
+        let mut emitted = Vec::new();
+        rule.record(&mut |p, n, v| emitted.push((p.to_string(), n, v.len())));
+        declared.sort();
+        emitted.sort();
+        assert_eq!(declared, emitted);
+        declared
+    };
+    let all = names(&*build(&cfg, &Value::Null).unwrap());
+    assert!(all.contains(&("layer1".into(), "eligibility", 40)));
+    assert!(all.contains(&("layer2".into(), "bias_eligibility", 3)));
+    assert!(all.contains(&("layer1".into(), "homeostatic_eligibility", 40)));
+    assert!(all.contains(&("rule".into(), "baseline", 1)));
+    let output = names(&*build(&cfg, &json!({"homeostasis_layers": "output"})).unwrap());
+    let homeostatic: Vec<_> = output
+        .iter()
+        .filter(|v| v.1 == "homeostatic_eligibility")
+        .collect();
+    assert_eq!(
+        homeostatic,
+        vec![&("layer2".to_string(), "homeostatic_eligibility", 24)]
+    );
+    let off = names(&*build(&cfg, &json!({"homeostasis": false})).unwrap());
+    assert!(off.iter().all(|v| v.1 != "homeostatic_eligibility"));
+    let cx = RuleContext {
+        network: &cfg,
+        eta: ETA.to_vec(),
+        learn_biases: false,
+        batch: 2,
+    };
+    let no_bias = (find("wna-reward").unwrap().build)(&Value::Null, &cx).unwrap();
+    assert!(names(&*no_bias).iter().all(|v| v.1 != "bias_eligibility"));
+}
