@@ -577,3 +577,33 @@ fn recorded_variables_match_their_declaration() {
     let no_bias = (find("wna-reward").unwrap().build)(&Value::Null, &cx).unwrap();
     assert!(names(&*no_bias).iter().all(|v| v.1 != "bias_eligibility"));
 }
+
+/// `reset_traces = true` zeroes every trace at trial start (the older reference variant); by
+/// default the traces carry over into the next trial (the current reference code).
+#[test]
+fn traces_reset_at_trial_start_only_when_asked() {
+    for reset in [false, true] {
+        let cfg = config();
+        let rule = build(&cfg, &json!({ "reset_traces": reset })).unwrap();
+        let mut ode = integrator(cfg, 3, rule);
+        ode.system_mut().set_input(&pattern(1)).unwrap();
+        ode.advance_to(1.0).unwrap();
+        let before = recorded(ode.system());
+        ode.system_mut()
+            .deliver(&TrialEvent::Start { t: 1.0, trial: 1 })
+            .unwrap();
+        let after = recorded(ode.system());
+        let traces = |rec: &[(String, &'static str, Vec<f64>)]| -> Vec<f64> {
+            rec.iter()
+                .filter(|(p, _, _)| p != "rule")
+                .flat_map(|(_, _, v)| v.clone())
+                .collect()
+        };
+        assert!(traces(&before).iter().any(|&x| x != 0.0));
+        if reset {
+            assert!(traces(&after).iter().all(|&x| x == 0.0));
+        } else {
+            assert_eq!(before, after);
+        }
+    }
+}
