@@ -430,8 +430,8 @@ impl PlasticityRule for WnaReward {
             self.traces[k].accumulate(dt, layer.mismatch, layer.pre);
             if let Some(t) = &mut self.homeostatic[k] {
                 let h = &mut self.h[..layer.breve.len()];
-                for (hi_, u) in h.iter_mut().zip(layer.breve) {
-                    *hi_ = homeostatic_drive(lo, hi, *u);
+                for (hv, u) in h.iter_mut().zip(layer.breve) {
+                    *hv = homeostatic_drive(lo, hi, *u);
                 }
                 t.accumulate(dt, h, layer.pre);
             }
