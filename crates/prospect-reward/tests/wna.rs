@@ -504,9 +504,13 @@ fn bad_parameters_name_their_key() {
         (json!({"lateral_gain": f64::NAN}), "lateral_gain"),
         (json!({"homeostasis_rate": -1.0}), "homeostasis_rate"),
         (json!({"u_low": 1.0, "u_high": 0.5}), "u_high"),
-        (json!({"baseline": {"rate": 2.0}}), "baseline.rate"),
+        (
+            json!({"baseline": {"kind": "running", "rate": 2.0}}),
+            "baseline.rate",
+        ),
         (json!({"baseline": {"kind": "median"}}), "baseline.kind"),
-        (json!({"baseline": {"gamma": 0.1}}), "baseline.gamma"),
+        (json!({"clip_baseline": 1}), "clip_baseline"),
+        (json!({"baseline": {"gamma": 0.1}}), "baseline"),
         (json!({"trace": "rk4"}), "trace"),
         (
             json!({"homeostasis_layers": "hidden"}),
