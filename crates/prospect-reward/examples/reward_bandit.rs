@@ -56,7 +56,10 @@ fn main() {
         WeightInit::Normal { std: init }
     };
     let sigma = f("sigma", "1.0");
-    let noise_layers: Vec<usize> = get("noise_layers", "2").split(',').map(|s| s.parse().unwrap()).collect();
+    let noise_layers: Vec<usize> = get("noise_layers", "2")
+        .split(',')
+        .map(|s| s.parse().unwrap())
+        .collect();
     let gain = f("gain", &net.beta.to_string());
     if sigma > 0.0 {
         net.noise = noise_layers
@@ -78,7 +81,11 @@ fn main() {
     if let Some(b) = args.get("bernoulli") {
         for layer in b.split(',').map(|s| s.parse::<usize>().unwrap()) {
             net.noise.retain(|n| n.layer != layer);
-            net.noise.push(NoiseConfig { layer, kind: NoiseKind::Bernoulli, gain: 1.0 });
+            net.noise.push(NoiseConfig {
+                layer,
+                kind: NoiseKind::Bernoulli,
+                gain: 1.0,
+            });
         }
     }
     let eta: Vec<f64> = get("eta", "0.01,0.01")
