@@ -246,10 +246,7 @@ impl OnlineTarget for LateralDrive {
     fn nudge(&mut self, beta: f64, output: &OutputView<'_>, error: &mut [f64]) {
         let n = output.n;
         let scale = beta * self.gain * self.lateral / (n as f64 - 1.0);
-        for (e, r) in error
-            .chunks_exact_mut(n)
-            .zip(output.rate.chunks_exact(n))
-        {
+        for (e, r) in error.chunks_exact_mut(n).zip(output.rate.chunks_exact(n)) {
             let sum: f64 = r.iter().sum();
             for (ei, ri) in e.iter_mut().zip(r) {
                 *ei = scale * (n as f64 * ri - sum);
@@ -346,9 +343,7 @@ impl WnaReward {
             .map(|k| {
                 let on = params.homeostasis
                     && (params.homeostasis_layers == HomeostasisLayers::All || k == l - 1);
-                on.then(|| {
-                    Traces::new(&params, sizes[k + 1], sizes[k], cx.batch, cx.learn_biases)
-                })
+                on.then(|| Traces::new(&params, sizes[k + 1], sizes[k], cx.batch, cx.learn_biases))
             })
             .collect();
         let widest = sizes.iter().max().copied().unwrap_or(0) * cx.batch;
@@ -391,13 +386,10 @@ impl WnaReward {
             .modulators(r.rewards, r.contexts, &mut self.modulators);
         let kappa = vec![self.params.homeostasis_rate; self.batch];
         for k in 0..self.traces.len() {
-            let eta = *self
-                .eta
-                .get(k)
-                .ok_or(NetworkError::MissingLearningRate {
-                    projection: k,
-                    rates: self.eta.len(),
-                })?;
+            let eta = *self.eta.get(k).ok_or(NetworkError::MissingLearningRate {
+                projection: k,
+                rates: self.eta.len(),
+            })?;
             let scale = eta / self.params.tau_e * r.rate_scale / self.batch as f64;
             let (w, b) = (&mut p.weights[k], p.biases[k].as_mut_slice());
             self.traces[k].apply(&self.modulators, scale, w, b);
@@ -447,11 +439,18 @@ impl PlasticityRule for WnaReward {
         Ok(())
     }
 
-    fn event(&mut self, event: &TrialEvent<'_>, p: &mut Parameters<'_>) -> Result<(), NetworkError> {
+    fn event(
+        &mut self,
+        event: &TrialEvent<'_>,
+        p: &mut Parameters<'_>,
+    ) -> Result<(), NetworkError> {
         match event {
             TrialEvent::Start { .. } if self.params.reset_traces => {
                 self.traces.iter_mut().for_each(Traces::reset);
-                self.homeostatic.iter_mut().flatten().for_each(Traces::reset);
+                self.homeostatic
+                    .iter_mut()
+                    .flatten()
+                    .for_each(Traces::reset);
                 Ok(())
             }
             TrialEvent::Reward(r) => self.reward(r, p),
