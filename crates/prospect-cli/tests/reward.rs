@@ -151,7 +151,7 @@ fn bad_reward_keys_name_the_file_and_key() {
             "bad-rule-param",
             model.replace("tau_e = 0.1 ", "tau_e = -1.0 "),
             "plasticity.wna-reward.tau_e",
-            "",
+            "-1 must be finite and > 0",
         ),
         (
             "unknown-rule-table",
