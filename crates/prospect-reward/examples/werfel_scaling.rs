@@ -230,7 +230,7 @@ fn iterations(
             e += r.error();
         }
         e /= SEEDS as f64;
-        if !(e <= 10.0 * e0) {
+        if e.is_nan() || e > 10.0 * e0 {
             return Ok(None);
         }
         if e <= e0 / 100.0 {

@@ -29,13 +29,33 @@ fn config(sizes: &[usize], activations: Vec<Activation>, noise: Vec<NoiseConfig>
     c
 }
 
+/// Weights and biases of every projection.
+type Params = (Vec<DMatrix<f64>>, Vec<DVector<f64>>);
+
+/// From the output a trial's reward saw: (action, reward, softmax probabilities).
+type Outcome<'a> = dyn FnMut(&[f64]) -> (usize, f64, Option<Vec<f64>>) + 'a;
+
 struct Bench {
     integ: Integrator<Network>,
     trial: u64,
+    /// Trial length (time units); the reward reads the output at its end.
+    length: f64,
 }
 
 impl Bench {
     fn new(c: NetworkConfig, rule: &str, params: Value, eta: f64, biases: bool, seed: u64) -> Self {
+        Self::timed(c, rule, params, (eta, biases, seed), 1.0, 1.0)
+    }
+
+    /// A bench whose trials last `length` in Euler steps of `dt`.
+    fn timed(
+        c: NetworkConfig,
+        rule: &str,
+        params: Value,
+        (eta, biases, seed): (f64, bool, u64),
+        dt: f64,
+        length: f64,
+    ) -> Self {
         let l = c.layers();
         let entry = find(rule).unwrap();
         let cx = RuleContext {
@@ -47,38 +67,39 @@ impl Bench {
         let r = (entry.build)(&params, &cx).unwrap();
         let mut net = Network::new(c, 1, seed).unwrap();
         net.set_rule(r);
-        net.set_noise_step(1.0);
+        net.set_noise_step(dt);
         let y0 = vec![0.0; prospect_ode::OdeSystem::dim(&net)];
-        let integ = Integrator::new(net, Method::Euler, 0.0, &y0, Options::fixed(1.0)).unwrap();
-        Bench { integ, trial: 0 }
+        let integ = Integrator::new(net, Method::Euler, 0.0, &y0, Options::fixed(dt)).unwrap();
+        Bench {
+            integ,
+            trial: 0,
+            length,
+        }
     }
 
     fn net(&mut self) -> &mut Network {
         self.integ.system_mut()
     }
 
-    fn params(&mut self) -> (Vec<DMatrix<f64>>, Vec<DVector<f64>>) {
+    fn params(&mut self) -> Params {
         let n = self.net();
         (n.weights().to_vec(), n.biases().to_vec())
     }
 
     /// One trial: start, one step with `input`, then the reward `reward(output)` with the
     /// softmax `probabilities` if given. Returns the output the reward saw.
-    fn trial(
-        &mut self,
-        input: &[f64],
-        reward: &mut dyn FnMut(&[f64]) -> (usize, f64, Option<Vec<f64>>),
-    ) -> Vec<f64> {
+    fn trial(&mut self, input: &[f64], reward: &mut Outcome<'_>) -> Vec<f64> {
         let t = self.integ.t();
         let trial = self.trial;
         self.trial += 1;
         self.net().set_input(input).unwrap();
         self.net().deliver(&TrialEvent::Start { t, trial }).unwrap();
-        self.integ.advance_to(t + 1.0).unwrap();
+        let end = t + self.length;
+        self.integ.advance_to(end).unwrap();
         let out = self.net().output().to_vec();
         let (a, r, pi) = reward(&out);
         let ev = Reward {
-            t: t + 1.0,
+            t: end,
             trial,
             actions: &[a],
             rewards: &[r],
@@ -89,7 +110,7 @@ impl Bench {
         };
         self.net().deliver(&TrialEvent::Reward(&ev)).unwrap();
         self.net()
-            .deliver(&TrialEvent::End { t: t + 1.0, trial })
+            .deliver(&TrialEvent::End { t: end, trial })
             .unwrap();
         out
     }
@@ -294,14 +315,18 @@ fn node_perturbation_without_noise_or_reward_signal_does_not_learn() {
     assert!(dw.iter().any(|x| *x != 0.0));
 }
 
-/// A tiny linear problem, y = W x (+ noise), R = −½ |y − y*|², W fixed (restored after each
-/// update). The reward gradient ∇_W R is computed by central finite differences of R(W). The
-/// mean of N updates of node and weight perturbation (unperturbed-trial baseline) must point
-/// along η ∇_W R and have its length. Per update the relative variance is about K − 1 with
-/// K = M + 2 = 4 (NP) and MN + 2 = 8 (WP) (Werfel, Xie & Seung 2005), so the mean of N = 4000
-/// has a relative error |ε|/|g| ≈ √(7/4000) = 0.04 (WP); 5 such deviations give cos ≥ 0.98
-/// and a length within 20 %: a wrong sign (cos = −1), a missing r_pre (cos ≈ 0.6 here) or the
-/// normalisation by 2σ² (length ½) fail.
+/// A tiny linear problem, y = W x (+ noise), R = −½ |y − y*|² read at the trial's end, W fixed
+/// (restored after each update). The reward gradient ∇_W R is computed by central finite
+/// differences of R(W). The mean of N updates of node perturbation (white noise with one step
+/// and with four steps per trial, OU noise with τ_c = 0.3 over ten steps of 0.1) and weight
+/// perturbation, all with the unperturbed-trial baseline, must point along η ∇_W R and have its
+/// length (which checks the normalisation q per noise kind). Per update the relative variance
+/// is K − 1 with K = M + 2 = 4 (NP, one step) and MN + 2 = 8 (WP) (Werfel, Xie & Seung 2005);
+/// for the OU trial the earlier steps' noise raises it to about 2 + M·Var(∫n)/q² ≈ 9. So the
+/// mean of N = 4000 has a relative error |ε|/|g| ≲ √(8.4/4000) = 0.046; 4 such deviations give
+/// cos ≥ 0.98 and a length within 20 %: a wrong sign (cos = −1), a missing r_pre (cos ≈ 0.57
+/// here), white noise's q without the 1/Δt (length ×4 at Δt = 0.25) or OU's two-sided
+/// 2 τ_c σ² (length × 0.57) fail.
 #[test]
 fn perturbation_updates_follow_the_reward_gradient() {
     let x = [0.8, -0.5, 1.2];
@@ -324,21 +349,30 @@ fn perturbation_updates_follow_the_reward_gradient() {
     });
     let eta = 0.01;
     let n = 4000;
+    let np = json!({"baseline": {"kind": "unperturbed"}});
+    let ou = vec![NoiseConfig {
+        layer: 1,
+        kind: NoiseKind::OrnsteinUhlenbeck {
+            tau_c: 0.3,
+            sigma: 0.01,
+        },
+        gain: 1.0,
+    }];
     let cases = [
-        (
-            "node-perturbation",
-            json!({"baseline": {"kind": "unperturbed"}}),
-            white(1, 0.01),
-        ),
+        ("node-perturbation", np.clone(), white(1, 0.01), 1.0, 1.0),
+        ("node-perturbation", np.clone(), white(1, 0.01), 0.25, 1.0),
+        ("node-perturbation", np, ou, 0.1, 1.0),
         (
             "weight-perturbation",
             json!({"baseline": {"kind": "unperturbed"}, "sigma": 0.01, "seed": 5}),
             vec![],
+            1.0,
+            1.0,
         ),
     ];
-    for (rule, params, noise) in cases {
+    for (rule, params, noise, dt, length) in cases {
         let c = config(&[3, 2], vec![Activation::Linear], noise);
-        let mut bench = Bench::new(c, rule, params, eta, false, 6);
+        let mut bench = Bench::timed(c, rule, params, (eta, false, 6), dt, length);
         let zero = vec![DVector::zeros(2)];
         let mut sum = DMatrix::zeros(2, 3);
         for _ in 0..n {
@@ -363,8 +397,11 @@ fn perturbation_updates_follow_the_reward_gradient() {
         let g = &grad * eta;
         let cos = mean.dot(&g) / (mean.norm() * g.norm());
         let ratio = mean.norm() / g.norm();
-        assert!(cos >= 0.98, "{rule}: cos {cos}");
-        assert!((ratio - 1.0).abs() <= 0.2, "{rule}: |mean|/|η∇R| = {ratio}");
+        assert!(cos >= 0.98, "{rule}, Δt = {dt}: cos {cos}");
+        assert!(
+            (ratio - 1.0).abs() <= 0.2,
+            "{rule}, Δt = {dt}: |mean|/|η∇R| = {ratio}"
+        );
     }
 }
 
@@ -460,7 +497,7 @@ fn reruns_are_bit_identical() {
             bench.params()
         };
         let (a, b, c) = (run(1), run(1), run(2));
-        let bits = |p: &(Vec<DMatrix<f64>>, Vec<DVector<f64>>)| {
+        let bits = |p: &Params| {
             p.0.iter()
                 .flat_map(|m| m.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
                 .chain(
@@ -549,4 +586,76 @@ fn bad_parameters_name_their_key() {
             .reason
             .contains("logistic")
     );
+}
+
+/// Every rule records exactly the variables it names, with their lengths; node perturbation's
+/// eligibility after a one-step trial is `Δt n xᵀ` with the noise `n` the network injected
+/// (white noise, Δt = 1: `σ ξ`), and weight perturbation's is the ψ that the trial's weights
+/// carried (`W_trial − W`).
+#[test]
+fn recorded_state_is_the_eligibility_and_the_perturbation() {
+    let x = [0.5, -2.0];
+    let check = |bench: &mut Bench| {
+        let rule = bench.net().rule().unwrap();
+        let vars = rule.variables();
+        let mut seen = Vec::new();
+        rule.record(&mut |pop, name, values| seen.push((pop.to_string(), name, values.to_vec())));
+        assert_eq!(seen.len(), vars.len());
+        for v in &vars {
+            let (_, _, values) = seen
+                .iter()
+                .find(|(p, n, _)| *p == v.population && *n == v.name)
+                .unwrap_or_else(|| panic!("{v:?} not recorded"));
+            assert_eq!(values.len(), v.len, "{v:?}");
+        }
+        seen
+    };
+
+    let c = config(&[2, 3], vec![Activation::Linear], white(1, 0.7));
+    let mut bench = Bench::new(c, "node-perturbation", json!({}), 0.0, false, 11);
+    bench.trial(&x, &mut |_| (0, 0.0, None));
+    let noise = bench.net().noise(0).unwrap().to_vec();
+    let seen = check(&mut bench);
+    let e = &seen.iter().find(|s| s.1 == "eligibility").unwrap().2;
+    for j in 0..2 {
+        for i in 0..3 {
+            assert!((e[j * 3 + i] - noise[i] * x[j]).abs() < 1e-15);
+        }
+    }
+    assert!(noise.iter().all(|n| *n != 0.0));
+
+    let c = config(&[2, 3], vec![Activation::Linear], vec![]);
+    let mut bench = Bench::new(
+        c,
+        "weight-perturbation",
+        json!({"sigma": 0.1}),
+        0.0,
+        false,
+        12,
+    );
+    let w = bench.params().0[0].clone();
+    let out = bench.trial(&x, &mut |_| (0, 0.0, None));
+    let seen = check(&mut bench);
+    let psi = DMatrix::from_column_slice(
+        3,
+        2,
+        &seen.iter().find(|s| s.1 == "perturbation").unwrap().2,
+    );
+    let want = (&w + &psi) * DVector::from_column_slice(&x);
+    assert!(
+        out.iter()
+            .zip(want.iter())
+            .all(|(a, b)| (a - b).abs() < 1e-12)
+    );
+    assert!(psi.norm() > 0.0);
+
+    let bern = vec![NoiseConfig {
+        layer: 1,
+        kind: NoiseKind::Bernoulli,
+        gain: 1.0,
+    }];
+    let c = config(&[2, 3], vec![Activation::Logistic], bern);
+    let mut bench = Bench::new(c, "reinforce", json!({}), 0.0, false, 13);
+    bench.trial(&x, &mut |_| (0, 1.0, None));
+    check(&mut bench);
 }

@@ -8,18 +8,24 @@
 //! `E_k = ∫ n(t) r_pre(t)ᵀ dt` over the trial (units: voltage × rate × time), per batch column,
 //! from each accepted step's learning evaluation (leaky with a finite `tau_e`). At the reward
 //! `ΔW_k = η_k · rate_scale · (1/B) Σ_b (R_b − R̄_b) E_{k,b} / q_k` (biases with `r_pre = 1`),
-//! where `q_k` is the noise's **intensity** (voltage² × time):
-//! - white noise: `q = (gain σ)²` — the injected noise integrates over a step to variance
-//!   `(gain σ)² Δt`, so for a reward that reads the output at one instant
-//!   `E[(R − R(0)) E] = q ∇_W R` to first order and `E[ΔW] = η ∇_W R` for any Δt;
-//! - Ornstein–Uhlenbeck: `q = 2 τ_c (gain σ)²`, the integral of its autocovariance
-//!   `(gain σ)² e^{−|s|/τ_c}` over all lags: the same statement holds when the trial extends
-//!   several τ_c on both sides of the time the reward reads (for a trial much shorter than τ_c
-//!   the noise is constant and `q = (gain σ)² T_trial` instead; set `intensity`).
+//! where `q_k` (voltage² × time) is chosen so that, for a reward that reads the output at the
+//! time of delivery and depends on this layer's noise there instantaneously (output-layer noise
+//! with look-ahead), `E[(R − R(0)) E] = q ∇_W R` to first order, i.e. `E[ΔW] = η ∇_W R`:
+//! `q = Σ_steps c_k Cov(n_k, n_K)`, the eligibility's weight of each step times the noise's
+//! covariance with the noise of the last step K before the reward. Computed exactly per trial:
+//! - white noise: `q = (gain σ)² c_K / Δt_K` — only the last step correlates; for the plain
+//!   integral `c_K = Δt_K`, so `q = (gain σ)²` for any Δt;
+//! - Ornstein–Uhlenbeck (held within a step, advanced exactly): `κ ← κ a_e e^{−Δt_{k−1}/τ_c} + c_k`
+//!   over the trial's steps (`a_e`, `c_k` the trace's decay and weight of the step), `q = (gain σ)² κ`;
+//!   for the plain integral and Δt ≪ τ_c this is `(gain σ)² τ_c (1 − e^{−T/τ_c})` for a reward
+//!   at time T after the trial start: `(gain σ)² T` for a trial much shorter than τ_c,
+//!   `(gain σ)² τ_c` for a much longer one (one-sided, because the eligibility ends at the reward).
 //!
-//! `intensity` (one number, or one per projection) overrides `q`. A layer with `q = 0` (σ = 0)
-//! explores nothing and learns nothing. The traces restart at every trial start. Without the
-//! noise (`Network::set_noise(false)`) the eligibility stays zero.
+//! `intensity` (one number, or one per noisy layer) replaces `q` by a constant (e.g. for noise
+//! on hidden layers, whose effect on the output is filtered). A layer with `q = 0` (σ = 0, or no
+//! step in the trial) learns nothing. The traces restart at every trial start. Without the noise
+//! (`Network::set_noise(false)`) the eligibility stays zero. With the vanilla loop treatment the
+//! learning signals lag one step (the window shifts by one step).
 
 use prospect_neuron::{
     NetworkError, NoiseKind, Parameters, PlasticityRule, Reward, RuleVariable, StepView, TrialEvent,
@@ -70,10 +76,57 @@ fn infinite() -> f64 {
 #[derive(Debug, Clone)]
 struct LayerTrace {
     k: usize,
-    /// The normalisation `q` (voltage² × time).
-    q: f64,
+    /// How `q` is formed.
+    normalisation: Normalisation,
+    /// The OU sum κ (time) of this trial, or for white noise the last step's `c_K / Δt_K`.
+    kappa: f64,
+    /// The previous step's Δt in this trial.
+    last: Option<f64>,
     weights: EligibilityTrace,
     bias: EligibilityTrace,
+}
+
+/// How a layer's `q` is formed (module documentation).
+#[derive(Debug, Clone, Copy)]
+enum Normalisation {
+    /// White noise with `(gain σ)²`.
+    White { variance: f64 },
+    /// OU noise with `(gain σ)²` and τ_c.
+    OrnsteinUhlenbeck { variance: f64, tau_c: f64 },
+    /// `intensity` given.
+    Fixed(f64),
+}
+
+impl LayerTrace {
+    /// `q` of the trial so far.
+    fn q(&self) -> f64 {
+        match self.normalisation {
+            Normalisation::White { variance } => variance * self.kappa,
+            Normalisation::OrnsteinUhlenbeck { variance, .. } => variance * self.kappa,
+            Normalisation::Fixed(q) => q,
+        }
+    }
+
+    /// Advances κ over a step Δt (after the trace's own update).
+    fn advance(&mut self, dt: f64) {
+        let (a, c) = self.weights.factors(dt);
+        self.kappa = match self.normalisation {
+            Normalisation::White { .. } => c / dt,
+            Normalisation::OrnsteinUhlenbeck { tau_c, .. } => {
+                let corr = self.last.map_or(0.0, |prev| (-prev / tau_c).exp());
+                self.kappa * a * corr + c
+            }
+            Normalisation::Fixed(_) => 0.0,
+        };
+        self.last = Some(dt);
+    }
+
+    fn reset(&mut self) {
+        self.weights.reset();
+        self.bias.reset();
+        self.kappa = 0.0;
+        self.last = None;
+    }
 }
 
 /// The node-perturbation rule (see the module documentation).
@@ -97,23 +150,32 @@ impl NodePerturbation {
         p.baseline
             .validate()
             .map_err(|(key, reason)| RuleError::new(format!("baseline.{key}"), reason))?;
-        if !(p.tau_e > 0.0) || p.tau_e.is_nan() {
+        if p.tau_e.is_nan() || p.tau_e <= 0.0 {
             return Err(RuleError::new(
                 "tau_e",
                 format!("{} must be > 0 (inf: no decay)", p.tau_e),
             ));
         }
         let net = cx.network;
-        let mut noisy: Vec<(usize, f64)> = net
+        let mut noisy: Vec<(usize, Normalisation)> = net
             .noise
             .iter()
             .filter_map(|c| {
                 let g2 = c.gain * c.gain;
                 match c.kind {
-                    NoiseKind::White { sigma } => Some((c.layer - 1, g2 * sigma * sigma)),
-                    NoiseKind::OrnsteinUhlenbeck { tau_c, sigma } => {
-                        Some((c.layer - 1, 2.0 * tau_c * g2 * sigma * sigma))
-                    }
+                    NoiseKind::White { sigma } => Some((
+                        c.layer - 1,
+                        Normalisation::White {
+                            variance: g2 * sigma * sigma,
+                        },
+                    )),
+                    NoiseKind::OrnsteinUhlenbeck { tau_c, sigma } => Some((
+                        c.layer - 1,
+                        Normalisation::OrnsteinUhlenbeck {
+                            variance: g2 * sigma * sigma,
+                            tau_c,
+                        },
+                    )),
                     NoiseKind::Bernoulli => None,
                 }
             })
@@ -129,7 +191,9 @@ impl NodePerturbation {
             None => {}
             Some(Intensity::One(q)) => {
                 check_intensity("intensity", *q)?;
-                noisy.iter_mut().for_each(|x| x.1 = *q);
+                noisy
+                    .iter_mut()
+                    .for_each(|x| x.1 = Normalisation::Fixed(*q));
             }
             Some(Intensity::PerLayer(qs)) => {
                 if qs.len() != noisy.len() {
@@ -140,17 +204,19 @@ impl NodePerturbation {
                 }
                 for (i, (x, q)) in noisy.iter_mut().zip(qs).enumerate() {
                     check_intensity(&format!("intensity[{i}]"), *q)?;
-                    x.1 = *q;
+                    x.1 = Normalisation::Fixed(*q);
                 }
             }
         }
         let traces = noisy
             .into_iter()
-            .map(|(k, q)| {
+            .map(|(k, normalisation)| {
                 let (n, n_pre) = (net.sizes[k + 1], net.sizes[k]);
                 LayerTrace {
                     k,
-                    q,
+                    normalisation,
+                    kappa: 0.0,
+                    last: None,
                     weights: EligibilityTrace::new(
                         p.tau_e,
                         Discretisation::Exact,
@@ -179,14 +245,15 @@ impl NodePerturbation {
         }
         let b = self.modulators.len().min(self.batch);
         for t in &self.traces {
-            if t.q == 0.0 {
+            let q = t.q();
+            if q == 0.0 {
                 continue;
             }
             let eta = *self.eta.get(t.k).ok_or(NetworkError::MissingLearningRate {
                 projection: t.k,
                 rates: self.eta.len(),
             })?;
-            let scale = eta * r.rate_scale / (self.batch as f64 * t.q);
+            let scale = eta * r.rate_scale / (self.batch as f64 * q);
             t.weights
                 .apply(&self.modulators[..b], scale, p.weights[t.k].as_mut_slice());
             if self.learn_biases {
@@ -225,6 +292,7 @@ impl PlasticityRule for NodePerturbation {
                     t.bias.decay(dt);
                 }
             }
+            t.advance(dt);
         }
         Ok(())
     }
@@ -236,10 +304,7 @@ impl PlasticityRule for NodePerturbation {
     ) -> Result<(), NetworkError> {
         match event {
             TrialEvent::Start { .. } => {
-                for t in &mut self.traces {
-                    t.weights.reset();
-                    t.bias.reset();
-                }
+                self.traces.iter_mut().for_each(LayerTrace::reset);
                 Ok(())
             }
             TrialEvent::Reward(r) => self.reward(r, p),

@@ -19,6 +19,11 @@
 //!   a linear output and biases off this is Sutton & Barto's gradient bandit
 //!   `H_a ← H_a + α (R − R̄)(1{a=A} − π_a)` with α = η.
 //!
+//! Bernoulli units need the vanilla loop treatment (the exact one refuses them), whose learning
+//! signals lag one step: the eligibility of a trial's first step is the previous evaluation's
+//! `(y − p) r_preᵀ` and the readout's `φ'(ŭ_L)`, `r_pre` are those of the step before it; with
+//! many steps per trial this shifts the window by one step.
+//!
 //! At the reward: `ΔW_k = η_k · rate_scale · (1/B) Σ_b (R_b − R̄_b) E_{k,b}` (biases the same with
 //! `r_pre = 1`, when `learn_biases`), then the baseline moves on (before, with
 //! `baseline_includes_current`). The traces restart at zero at
@@ -105,7 +110,7 @@ impl Reinforce {
     fn new(p: Params, cx: &RuleContext<'_>) -> Result<Self, RuleError> {
         RewardBaseline::validate(&p.baseline)
             .map_err(|(key, reason)| RuleError::new(format!("baseline.{key}"), reason))?;
-        if !(p.tau_e > 0.0) || p.tau_e.is_nan() {
+        if p.tau_e.is_nan() || p.tau_e <= 0.0 {
             return Err(RuleError::new(
                 "tau_e",
                 format!("{} must be > 0 (inf: no decay)", p.tau_e),

@@ -57,6 +57,9 @@ fn default_sigma() -> f64 {
     0.01
 }
 
+/// Weights and biases of every projection, kept while the trial runs with `W + ψ`.
+type Saved = (Vec<DMatrix<f64>>, Vec<DVector<f64>>);
+
 /// The weight-perturbation rule (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct WeightPerturbation {
@@ -70,7 +73,7 @@ pub struct WeightPerturbation {
     psi_w: Vec<DMatrix<f64>>,
     psi_b: Vec<DVector<f64>>,
     /// The unperturbed parameters while a perturbation is applied.
-    saved: Option<(Vec<DMatrix<f64>>, Vec<DVector<f64>>)>,
+    saved: Option<Saved>,
     modulators: Vec<f64>,
 }
 
