@@ -109,6 +109,31 @@ fn wna_run_records_outcomes_and_reward_metrics() {
 }
 
 #[test]
+fn wna_patterns_task_runs_trials_of_its_three_patterns() {
+    let dir = temp("patterns");
+    let out = dir.join("p.h5");
+    let s = run_json(&[
+        "run",
+        "models/wna-patterns.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "training.epochs=1",
+        "--set",
+        "trial.trials_per_epoch=6",
+    ]);
+    assert_eq!(s["trials"], 6);
+    // The test set is the three patterns: the greedy accuracy is 0, 1/3, 2/3 or 1.
+    let a = s["test_accuracy"].as_f64().unwrap();
+    assert!((a * 3.0 - (a * 3.0).round()).abs() < 1e-12, "{a}");
+    // Six trials are two shuffled passes over labels 0, 1, 2: each label twice.
+    let r = prospect_trace::TraceReader::open(&out).unwrap();
+    let mut labels = r.events("label").unwrap();
+    labels.sort_by(f64::total_cmp);
+    assert_eq!(labels, vec![0.0, 0.0, 1.0, 1.0, 2.0, 2.0]);
+}
+
+#[test]
 fn same_seed_gives_the_same_reward_run() {
     let dir = temp("wna-same");
     let (a, b) = (dir.join("a.h5"), dir.join("b.h5"));
@@ -205,6 +230,15 @@ fn bad_reward_keys_name_the_file_and_key() {
             "reward rules",
         ),
         (
+            "n-patterns",
+            model.replace(
+                "kind = \"yin-yang\"\nn_train = 5000\nn_test = 1000",
+                "kind = \"patterns\"\nn_patterns = 4",
+            ),
+            "task.n_patterns",
+            "4 patterns but 3 outputs",
+        ),
+        (
             "rule-variable",
             model.replace("\"modulator\"]", "\"modulator\", \"perturbation\"]"),
             "record.variables",
@@ -212,6 +246,10 @@ fn bad_reward_keys_name_the_file_and_key() {
         ),
     ];
     for (name, text_of_model, key, reason) in cases {
+        assert!(
+            text_of_model != model && text_of_model != supervised,
+            "{name}: the edit must change the model"
+        );
         let path = dir.join(format!("{name}.toml"));
         std::fs::write(&path, text_of_model).unwrap();
         let out = dir.join(format!("{name}.h5"));
@@ -303,7 +341,10 @@ fn gradient_bandit_runs_and_plots_against_trials() {
     assert_eq!(text_of.matches("<polygon").count(), 2, "a band per group");
     let labels = texts(&text_of);
     assert!(labels.iter().any(|t| t == "trials"), "{labels:?}");
-    assert!(labels.iter().any(|t| t == "plasticity.eta = 0.4 (n = 2)"), "{labels:?}");
+    assert!(
+        labels.iter().any(|t| t == "plasticity.eta = 0.4 (n = 2)"),
+        "{labels:?}"
+    );
     let o = run(&[
         "plot",
         d,
@@ -354,5 +395,8 @@ fn gradient_bandit_runs_and_plots_against_trials() {
     ]);
     let stderr = text(&o).1;
     assert_eq!(o.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("s.h5") && stderr.contains("no trials metric"), "{stderr}");
+    assert!(
+        stderr.contains("s.h5") && stderr.contains("no trials metric"),
+        "{stderr}"
+    );
 }

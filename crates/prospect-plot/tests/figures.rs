@@ -469,9 +469,16 @@ fn ablations_against_trials_move_each_epoch_to_its_trial_count() {
     prospect_plot::plot_ablation_against(&groups, "mean_reward", "trials", "t", &out).unwrap();
     let svg = std::fs::read_to_string(&out).unwrap();
     assert_eq!(count(&svg, "<polygon"), 1, "one band");
-    assert_eq!(count(&svg, "stroke-width=\"2\" points="), 2, "mean line and legend");
+    assert_eq!(
+        count(&svg, "stroke-width=\"2\" points="),
+        2,
+        "mean line and legend"
+    );
     let labels = texts(&svg);
     assert!(labels.iter().any(|t| t == "trials"), "{labels:?}");
     assert!(!labels.iter().any(|t| t == "epoch"), "{labels:?}");
-    assert!(labels.iter().any(|t| t == "final mean_reward"), "{labels:?}");
+    assert!(
+        labels.iter().any(|t| t == "final mean_reward"),
+        "{labels:?}"
+    );
 }

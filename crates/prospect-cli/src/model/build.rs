@@ -9,7 +9,7 @@ use prospect_neuron::{
 use prospect_reward::{TestSet, TrialConfig};
 use prospect_tasks::{
     ContextualBandit, Environment, GaussianBandit, GaussianBanditConfig, Order, Rewards, Split,
-    idx, teacher_student, yin_yang,
+    idx, patterns, teacher_student, yin_yang,
 };
 
 use super::load::{Model, ModelError};
@@ -288,6 +288,12 @@ impl Model {
                 yin_yang::split(n_train.unwrap_or(5000), n_test.unwrap_or(1000), data_seed)
                     .map_err(|e| err("task", e.to_string()))?
             }
+            "patterns" => patterns::split(
+                m.task.n_patterns.map_or(sizes[layers], |n| n as usize),
+                sizes[0],
+                data_seed,
+            )
+            .map_err(|e| err("task.n_patterns", e.to_string()))?,
             "teacher-student" => {
                 let s = m.task.teacher.as_ref().expect("validated");
                 teacher_student::split(

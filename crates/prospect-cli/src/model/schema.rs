@@ -142,7 +142,8 @@ impl Default for Plasticity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Task {
-    /// `yin-yang`, `idx` (MNIST-format folder) or `teacher-student`.
+    /// `yin-yang`, `idx` (MNIST-format folder), `teacher-student`, `patterns` (fixed random
+    /// binary patterns, one class each) or `gaussian-bandit` (reward rules).
     pub kind: String,
     /// Training samples (generated tasks) or the first that many (idx). Default: 5000 / all.
     pub n_train: Option<i64>,

@@ -152,14 +152,38 @@ pub fn validate(m: &ModelFile) -> Check {
         }
         // Checked with the rule (model/reward.rs).
         "gaussian-bandit" => {}
+        "patterns" => {
+            let outputs = net.sizes[layers];
+            let n = t.n_patterns.unwrap_or(outputs);
+            if n != outputs {
+                return fail(
+                    "task.n_patterns",
+                    format!("{n} patterns but {outputs} outputs (one class per pattern)"),
+                );
+            }
+            for (key, v) in [("task.n_train", t.n_train), ("task.n_test", t.n_test)] {
+                if v.is_some() {
+                    return fail(
+                        key,
+                        "the patterns task trains and tests on its task.n_patterns patterns",
+                    );
+                }
+            }
+        }
         other => {
             return fail(
                 "task.kind",
                 format!(
-                    "{other:?}: expected \"yin-yang\", \"idx\", \"teacher-student\" or \"gaussian-bandit\""
+                    "{other:?}: expected \"yin-yang\", \"idx\", \"teacher-student\", \"patterns\" or \"gaussian-bandit\""
                 ),
             );
         }
+    }
+    if t.n_patterns.is_some() && t.kind != "patterns" {
+        return fail(
+            "task.n_patterns",
+            format!("only the patterns task has it, not {:?}", t.kind),
+        );
     }
     for (key, v) in [("task.n_train", t.n_train), ("task.n_test", t.n_test)] {
         if let Some(n) = v
