@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Parser, Subcommand};
 
-use commands::plot::{Kind, PlotRequest};
+use commands::plot::{Kind, PlotRequest, XAxis};
 use commands::run::{RunError, RunRequest};
 use commands::sweep::SweepRequest;
 use model::{Model, parse_override};
@@ -98,7 +98,7 @@ enum Command {
     },
     /// Draw a figure (PNG or SVG by extension) from a trace file or a folder.
     #[command(
-        after_help = "Examples:\n  prospect plot traces/sweep-yinyang-lookahead --kind ablation --by network.lookahead --out ablation.png\n  prospect plot traces/yinyang-lookahead-seed0.h5 --kind traces --population layer2 --units 0,1,2 --window 0,20 --out traces.svg\n  prospect plot traces/sweep-yinyang-lookahead --kind learning --metric test_loss --out loss.png"
+        after_help = "Examples:\n  prospect plot traces/sweep-yinyang-lookahead --kind ablation --by network.lookahead --out ablation.png\n  prospect plot traces/yinyang-lookahead-seed0.h5 --kind traces --population layer2 --units 0,1,2 --window 0,20 --out traces.svg\n  prospect plot traces/sweep-yinyang-lookahead --kind learning --metric test_loss --out loss.png\n  prospect plot traces/sweep-rules --kind ablation --by plasticity.rule --metric mean_reward --x trials --out rules.png\n  prospect plot traces/bandit --kind ablation --by plasticity.eta --metric train_accuracy --out fig2.5.png"
     )]
     Plot {
         /// Trace file or folder of trace files.
@@ -124,6 +124,10 @@ enum Command {
         /// Time window t0,t1 (traces).
         #[arg(long, value_delimiter = ',')]
         window: Option<Vec<f64>>,
+        /// x axis of learning and ablation figures (default: trials when every run has the
+        /// trials metric of reward rules, else epoch).
+        #[arg(long, value_enum)]
+        x: Option<XAxis>,
     },
     /// Describe a trace file: attributes, datasets and shapes, final metrics.
     #[command(after_help = "Example:\n  prospect inspect traces/yinyang-lookahead-seed0.h5")]
@@ -337,6 +341,7 @@ fn main() -> ExitCode {
             population,
             units,
             window,
+            x,
         } => {
             if window.as_ref().is_some_and(|w| w.len() != 2) {
                 return bad_input("--window takes two times, t0,t1");
@@ -350,6 +355,7 @@ fn main() -> ExitCode {
                 population,
                 units,
                 window: window.map(|w| (w[0], w[1])),
+                x,
             };
             match commands::plot::plot(&req) {
                 Ok(line) => {

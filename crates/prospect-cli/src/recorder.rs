@@ -188,6 +188,13 @@ impl Recorder for TraceRecorder {
         self.keep(r);
     }
 
+    fn outcome(&mut self, t: f64, sample: usize, label: Option<usize>, action: usize, reward: f64) {
+        let r = self
+            .writer
+            .event(t, sample as u64, label, Some(action), Some(reward));
+        self.keep(r);
+    }
+
     fn epoch_started(&mut self, epoch: usize, _t: f64) {
         self.recording = self.epochs.as_ref().is_none_or(|e| e.contains(&epoch));
     }

@@ -332,6 +332,20 @@ fn shipped_models_validate() {
                 "{}: {stderr}",
                 path.display()
             );
+            // `record.variables` is the last check, after the rule and every rule table were
+            // built (model/reward.rs): reaching it proves the reward keys are valid too.
+            let o = run(&[
+                "run",
+                path.to_str().unwrap(),
+                "--set",
+                "record.variables=[\"nope\"]",
+            ]);
+            let stderr = text(&o).1;
+            assert!(
+                stderr.contains("record.variables: \"nope\": expected one of"),
+                "{}: {stderr}",
+                path.display()
+            );
         }
     }
 }

@@ -60,6 +60,7 @@ pub fn final_values(runs: &[Curve]) -> (f64, f64) {
 struct Ablation<'a> {
     groups: &'a [AblationGroup],
     metric: &'a str,
+    x_label: &'a str,
     title: &'a str,
 }
 
@@ -79,7 +80,7 @@ impl Figure for Ablation<'_> {
             .map_err(msg)?;
         chart
             .configure_mesh()
-            .x_desc("epoch")
+            .x_desc(self.x_label)
             .y_desc(self.metric)
             .x_label_formatter(&|v| tick(*v))
             .label_style((FONT, 14))
@@ -163,10 +164,22 @@ impl Figure for Ablation<'_> {
     }
 }
 
-/// Draws the ablation figure of `metric` for `groups`.
+/// Draws the ablation figure of `metric` against epoch for `groups`.
 pub fn plot_ablation(
     groups: &[AblationGroup],
     metric: &str,
+    title: &str,
+    out: &Path,
+) -> Result<(), PlotError> {
+    plot_ablation_against(groups, metric, "epoch", title, out)
+}
+
+/// Draws the ablation figure of `metric` for `groups` against the curves' x values, named
+/// `x_label` on the axis (e.g. `trials` for curves re-indexed with [`Curve::against`]).
+pub fn plot_ablation_against(
+    groups: &[AblationGroup],
+    metric: &str,
+    x_label: &str,
     title: &str,
     out: &Path,
 ) -> Result<(), PlotError> {
@@ -181,6 +194,7 @@ pub fn plot_ablation(
         &Ablation {
             groups,
             metric,
+            x_label,
             title,
         },
     )

@@ -24,6 +24,33 @@ pub struct Curve {
     pub y: Vec<f64>,
 }
 
+impl Curve {
+    /// The same curve against another per-epoch quantity: each point's x (an epoch) replaced by
+    /// `axis`'s value at that epoch (`axis.x` epochs, `axis.y` the new x, e.g. the `trials`
+    /// metric of reward runs, so that runs with different trials per epoch share an axis).
+    /// Fails, naming the epoch, when `axis` has no value there.
+    pub fn against(&self, axis: &Curve) -> Result<Curve, PlotError> {
+        let x = self
+            .x
+            .iter()
+            .map(|e| {
+                axis.x
+                    .iter()
+                    .position(|a| a == e)
+                    .map(|i| axis.y[i])
+                    .ok_or_else(|| PlotError::Empty {
+                        reason: format!("{}: no {} at epoch {e}", self.label, axis.label),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Curve {
+            label: self.label.clone(),
+            x,
+            y: self.y.clone(),
+        })
+    }
+}
+
 struct Learning<'a> {
     curves: &'a [Curve],
     metric: &'a str,

@@ -4,7 +4,7 @@
 //! - [`traces`]: u and ŭ (and the target) of chosen units over a time window, pattern onsets
 //!   marked;
 //! - [`learning`]: a metric against epoch for one or several runs;
-//! - [`ablation`]: a metric against epoch grouped by a parameter (mean ± standard deviation over
+//! - [`ablation`]: a metric against epoch (or trials) grouped by a parameter (mean ± standard deviation over
 //!   seeds) beside the final values per group.
 //!
 //! PNG or SVG by the output file's extension. Text renders with the embedded DejaVu Sans font,
@@ -15,7 +15,7 @@ pub mod learning;
 pub mod output;
 pub mod traces;
 
-pub use ablation::{AblationGroup, plot_ablation};
+pub use ablation::{AblationGroup, plot_ablation, plot_ablation_against};
 pub use learning::{Curve, plot_learning, run_curves, split_pair};
 pub use output::PlotError;
 pub use traces::{TracePlot, plot_traces};

@@ -422,3 +422,63 @@ fn trace_lines_break_where_the_recording_paused() {
         .count();
     assert_eq!(lines, 2);
 }
+
+#[test]
+fn ablations_against_trials_move_each_epoch_to_its_trial_count() {
+    // Two runs whose epochs hold different numbers of trials (60 and 100 per epoch): against
+    // trials, the runs' points sit at 60, 120, … and 100, 200, …, so the mean band has one x
+    // per distinct trial count (here 6 of them: 60, 100, 120, 180, 200, 300).
+    let run = |per: f64| {
+        let curve = Curve {
+            label: format!("{per} per epoch"),
+            x: vec![1.0, 2.0, 3.0],
+            y: vec![0.1, 0.2, 0.3],
+        };
+        let trials = Curve {
+            label: "trials".into(),
+            x: vec![1.0, 2.0, 3.0],
+            y: vec![per, 2.0 * per, 3.0 * per],
+        };
+        curve.against(&trials).unwrap()
+    };
+    let (a, b) = (run(60.0), run(100.0));
+    assert_eq!(a.x, vec![60.0, 120.0, 180.0]);
+    assert_eq!(a.y, vec![0.1, 0.2, 0.3]);
+    let band = prospect_plot::ablation::mean_band(&[a.clone(), b.clone()]);
+    assert_eq!(band.len(), 6);
+    // An epoch without a trial count is an error naming it, not a silent gap.
+    let short = Curve {
+        label: "trials".into(),
+        x: vec![1.0],
+        y: vec![60.0],
+    };
+    let e = Curve {
+        label: "run".into(),
+        x: vec![1.0, 2.0],
+        y: vec![0.0, 0.0],
+    }
+    .against(&short)
+    .unwrap_err();
+    assert!(e.to_string().contains("no trials at epoch 2"), "{e}");
+    let groups = vec![AblationGroup {
+        label: "plasticity.rule = wna-reward".into(),
+        runs: vec![a, b],
+        left_out: 0,
+    }];
+    let out = temp("ablation-trials.svg");
+    prospect_plot::plot_ablation_against(&groups, "mean_reward", "trials", "t", &out).unwrap();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(count(&svg, "<polygon"), 1, "one band");
+    assert_eq!(
+        count(&svg, "stroke-width=\"2\" points="),
+        2,
+        "mean line and legend"
+    );
+    let labels = texts(&svg);
+    assert!(labels.iter().any(|t| t == "trials"), "{labels:?}");
+    assert!(!labels.iter().any(|t| t == "epoch"), "{labels:?}");
+    assert!(
+        labels.iter().any(|t| t == "final mean_reward"),
+        "{labels:?}"
+    );
+}

@@ -4,8 +4,17 @@ use std::path::{Path, PathBuf};
 
 use prospect_trace::TraceReader;
 
-/// The metric columns of `summary.csv`, after the parameters and the seed.
-const METRICS: [&str; 4] = ["train_accuracy", "test_accuracy", "train_loss", "test_loss"];
+/// The metric columns of `summary.csv`, after the parameters and the seed: the last value of
+/// each (empty where a run has none: losses for reward rules, rewards and trials for
+/// supervised ones).
+const METRICS: [&str; 6] = [
+    "train_accuracy",
+    "test_accuracy",
+    "train_loss",
+    "test_loss",
+    "mean_reward",
+    "trials",
+];
 
 /// One row of `summary.csv`.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use prospect_plot::{
-    AblationGroup, Curve, TracePlot, plot_ablation, plot_learning, plot_traces, run_curves,
+    AblationGroup, Curve, TracePlot, plot_ablation_against, plot_learning, plot_traces, run_curves,
     split_pair,
 };
 use prospect_trace::TraceReader;
@@ -21,6 +21,15 @@ pub enum Kind {
     Learning,
     /// A metric against epoch grouped by a parameter (mean ± sd over seeds).
     Ablation,
+}
+
+/// The x axis of learning and ablation figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum XAxis {
+    /// Epochs.
+    Epoch,
+    /// Trials so far (the `trials` metric of reward runs).
+    Trials,
 }
 
 /// Options of `prospect plot`.
@@ -41,6 +50,52 @@ pub struct PlotRequest {
     pub units: Vec<usize>,
     /// Time window (traces).
     pub window: Option<(f64, f64)>,
+    /// The x axis (learning, ablation); `None`: trials when every run has the `trials`
+    /// metric, else epochs.
+    pub x: Option<XAxis>,
+}
+
+/// The x axis a figure of `readers` uses: the requested one, or trials when every run has a
+/// `trials` metric. Trials requested of a run without one is an error naming the file.
+fn x_axis(requested: Option<XAxis>, readers: &[(&TraceReader, &Path)]) -> anyhow::Result<XAxis> {
+    let has = |r: &TraceReader| r.metric("trials").is_ok();
+    match requested {
+        Some(XAxis::Trials) => {
+            if let Some((_, f)) = readers.iter().find(|(r, _)| !has(r)) {
+                bail!(
+                    "{}: --x trials, but the run has no trials metric (a supervised run counts epochs: use --x epoch)",
+                    f.display()
+                );
+            }
+            Ok(XAxis::Trials)
+        }
+        Some(XAxis::Epoch) => Ok(XAxis::Epoch),
+        None if !readers.is_empty() && readers.iter().all(|(r, _)| has(r)) => Ok(XAxis::Trials),
+        None => Ok(XAxis::Epoch),
+    }
+}
+
+/// `curve` against the run's trials (x axis `Trials`) or unchanged.
+fn on_axis(curve: Curve, reader: &TraceReader, x: XAxis) -> anyhow::Result<Curve> {
+    match x {
+        XAxis::Epoch => Ok(curve),
+        XAxis::Trials => {
+            let trials = reader.metric("trials").context("metric trials")?;
+            let axis = Curve {
+                label: "trials".into(),
+                x: trials.x,
+                y: trials.values,
+            };
+            Ok(curve.against(&axis)?)
+        }
+    }
+}
+
+fn axis_name(x: XAxis) -> &'static str {
+    match x {
+        XAxis::Epoch => "epoch",
+        XAxis::Trials => "trials",
+    }
 }
 
 fn inputs(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -91,6 +146,12 @@ fn parameter(reader: &TraceReader, key: &str) -> Option<String> {
         toml::Value::String(s) => s,
         other => other.to_string(),
     })
+}
+
+/// [`parameter`], with the default of keys whose absence means a value: a model file without
+/// `plasticity.rule` runs the supervised `local-error` rule.
+fn parameter_or_default(reader: &TraceReader, key: &str) -> Option<String> {
+    parameter(reader, key).or_else(|| (key == "plasticity.rule").then(|| "local-error".into()))
 }
 
 /// Refuses an `--out` whose folder does not exist (or is not a folder) before any file is read,
@@ -155,11 +216,19 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             ))
         }
         Kind::Learning => {
+            let readers = files
+                .iter()
+                .map(|f| Ok((TraceReader::open(f)?, f.as_path())))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let refs: Vec<(&TraceReader, &Path)> = readers.iter().map(|(r, f)| (r, *f)).collect();
+            let x = x_axis(req.x, &refs)?;
             let mut curves = Vec::new();
-            for f in &files {
-                let run = run_curves(&TraceReader::open(f)?, &req.metric, &label(f))
+            for (reader, f) in &readers {
+                let run = run_curves(reader, &req.metric, &label(f))
                     .with_context(|| format!("{}: metric {}", f.display(), req.metric))?;
-                curves.extend(run);
+                for c in run {
+                    curves.push(on_axis(c, reader, x).with_context(|| f.display().to_string())?);
+                }
             }
             // Train and test drawn together share the axis name without the prefix.
             let paired = curves.len() > files.len();
@@ -170,7 +239,7 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             plot_learning(
                 &curves,
                 &axis,
-                "epoch",
+                axis_name(x),
                 &format!("{} — {}", axis, req.input.display()),
                 &req.out,
             )?;
@@ -187,7 +256,7 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             // Per point and seed only the newest version: older ones hold another model.
             let (files, superseded) = newest_versions(&files);
             for (old, _) in &superseded {
-                let value = parameter(&TraceReader::open(old)?, by)
+                let value = parameter_or_default(&TraceReader::open(old)?, by)
                     .with_context(|| format!("{}: no parameter {by}", old.display()))?;
                 groups.entry(value).or_default().1 += 1;
             }
@@ -198,18 +267,27 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
                     superseded_list(&superseded)
                 );
             }
+            let mut complete = Vec::new();
             for f in &files {
                 let reader = TraceReader::open(f)?;
-                let value = parameter(&reader, by)
+                let value = parameter_or_default(&reader, by)
                     .with_context(|| format!("{}: no parameter {by}", f.display()))?;
-                let group = groups.entry(value).or_default();
                 let status = status(&reader);
                 if status == "complete" {
-                    group.0.push(curve(&reader, &req.metric, label(f))?);
+                    complete.push((value, reader, f));
                 } else {
-                    group.1 += 1;
+                    groups.entry(value).or_default().1 += 1;
                     left_out.push(format!("{} ({status})", label(f)));
                 }
+            }
+            let refs: Vec<(&TraceReader, &Path)> =
+                complete.iter().map(|(_, r, f)| (r, f.as_path())).collect();
+            let x = x_axis(req.x, &refs)?;
+            for (value, reader, f) in &complete {
+                let c = curve(reader, &req.metric, label(f))
+                    .and_then(|c| on_axis(c, reader, x))
+                    .with_context(|| f.display().to_string())?;
+                groups.entry(value.clone()).or_default().0.push(c);
             }
             if !left_out.is_empty() {
                 eprintln!(
@@ -228,9 +306,10 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
                     left_out,
                 })
                 .collect();
-            plot_ablation(
+            plot_ablation_against(
                 &groups,
                 &req.metric,
+                axis_name(x),
                 &format!("{} by {by}", req.metric),
                 &req.out,
             )?;

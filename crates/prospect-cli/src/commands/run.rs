@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use prospect_neuron::{EpochMetrics, NetworkError, Trainer};
+use prospect_reward::TrialDriver;
 use prospect_trace::{RunInfo, TraceError, TraceWriter, WriterOptions};
 use serde::Serialize;
 
@@ -29,6 +30,10 @@ pub struct Summary {
     pub train_loss: Option<f64>,
     /// Final test loss.
     pub test_loss: Option<f64>,
+    /// Mean reward of the last epoch's trials (reward rules).
+    pub mean_reward: Option<f64>,
+    /// Trials completed (reward rules).
+    pub trials: Option<u64>,
     /// Wall-clock seconds of the whole run.
     pub wall_seconds: f64,
 }
@@ -95,22 +100,46 @@ pub fn default_out(model: &Path, seed: u64) -> PathBuf {
     PathBuf::from("traces").join(format!("{stem}-seed{seed}.h5"))
 }
 
-/// Runs a model to its end (or to Ctrl-C), writing the trace file.
+/// The network error of a driver's constructor as a run error: configuration errors name the
+/// model file and key (exit 2), anything else is a failed simulation.
+fn setup_error(model: &Model, e: NetworkError) -> RunError {
+    match e {
+        NetworkError::Config { key, reason } => RunError::Model(ModelError {
+            file: model.path.clone(),
+            key,
+            reason,
+        }),
+        other => RunError::Simulation(other.to_string()),
+    }
+}
+
+/// Either driver: the supervised trainer or the trial driver of reward rules.
+enum Driver {
+    Supervised(Box<Trainer>),
+    Trials(Box<TrialDriver>),
+}
+
+/// Runs a model to its end (or to Ctrl-C), writing the trace file: the supervised
+/// [`Trainer`] for rules that learn from targets, the [`TrialDriver`] (one trial per step of
+/// the progress bar) for rules that learn from rewards.
 pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
     let start = Instant::now();
-    let built = req.model.build()?;
-    let seed = built.training.seed;
-    let epochs = built.training.epochs;
-    let mut trainer =
-        Trainer::new(built.network, built.training, built.split).map_err(|e| match e {
-            NetworkError::Config { key, reason } => RunError::Model(ModelError {
-                file: req.model.path.clone(),
-                key,
-                reason,
-            }),
-            other => RunError::Simulation(other.to_string()),
-        })?;
-    trainer.set_stop_flag(req.stop.clone());
+    let seed = req.model.file.training.seed;
+    let (mut driver, bar_len, unit) = if req.model.needs_reward() {
+        let b = req.model.build_trials()?;
+        let len = (b.config.epochs * b.config.trials_per_epoch) as u64;
+        let mut d = TrialDriver::new(b.network, b.rule, b.config, b.env, b.test)
+            .map_err(|e| setup_error(req.model, e))?;
+        d.set_stop_flag(req.stop.clone());
+        (Driver::Trials(Box::new(d)), len, "trial")
+    } else {
+        let b = req.model.build()?;
+        let len = b.training.epochs as u64;
+        let mut t =
+            Trainer::new(b.network, b.training, b.split).map_err(|e| setup_error(req.model, e))?;
+        t.set_stop_flag(req.stop.clone());
+        (Driver::Supervised(Box::new(t)), len, "epoch")
+    };
     if let Some(parent) = req.out.parent()
         && !parent.as_os_str().is_empty()
     {
@@ -133,31 +162,26 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
     let mut recorder = TraceRecorder::new(writer, &req.model.file);
 
     let bar = crate::progress::bar(
-        epochs as u64,
+        bar_len,
         req.progress,
-        "{prefix} [{bar:30}] epoch {pos}/{len} {msg} ({elapsed}, eta {eta})",
+        &format!(
+            "{{prefix}} [{{bar:30}}] {unit} {{pos}}/{{len}} {{msg}} ({{elapsed}}, eta {{eta}})"
+        ),
     );
     bar.set_prefix(
         req.out
             .file_name()
             .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
     );
-    let result = trainer.run(&mut recorder, &mut |m| {
-        bar.inc(1);
-        if let Some(a) = m.test_accuracy {
-            bar.set_message(format!("test accuracy {:.1} %", 100.0 * a));
-        }
-    });
-    bar.finish_and_clear();
-    let (writer, record_error) = recorder.into_writer();
-    match result {
-        Ok(metrics) => {
-            if let Some(e) = record_error {
-                writer.fail(&e.to_string())?;
-                return Err(RunError::Trace(e));
-            }
-            writer.finish()?;
-            Ok(Summary {
+    let result = match &mut driver {
+        Driver::Supervised(trainer) => trainer
+            .run(&mut recorder, &mut |m| {
+                bar.inc(1);
+                if let Some(a) = m.test_accuracy {
+                    bar.set_message(format!("test accuracy {:.1} %", 100.0 * a));
+                }
+            })
+            .map(|metrics| Summary {
                 trace: req.out.display().to_string(),
                 seed,
                 epochs: metrics.len(),
@@ -165,8 +189,42 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
                 test_accuracy: last(&metrics, |m| m.test_accuracy),
                 train_loss: last(&metrics, |m| Some(m.train_loss)),
                 test_loss: last(&metrics, |m| m.test_loss),
-                wall_seconds: start.elapsed().as_secs_f64(),
+                mean_reward: None,
+                trials: None,
+                wall_seconds: 0.0,
+            }),
+        Driver::Trials(trials) => trials
+            .run(&mut recorder, &mut |m| {
+                bar.set_position(m.trials);
+                let accuracy = m.test_accuracy.map_or(String::new(), |a| {
+                    format!(", test accuracy {:.1} %", 100.0 * a)
+                });
+                bar.set_message(format!("mean reward {:.3}{accuracy}", m.mean_reward));
             })
+            .map(|metrics| Summary {
+                trace: req.out.display().to_string(),
+                seed,
+                epochs: metrics.len(),
+                train_accuracy: metrics.iter().rev().find_map(|m| m.train_accuracy),
+                test_accuracy: metrics.iter().rev().find_map(|m| m.test_accuracy),
+                train_loss: None,
+                test_loss: None,
+                mean_reward: metrics.last().map(|m| m.mean_reward),
+                trials: metrics.last().map(|m| m.trials),
+                wall_seconds: 0.0,
+            }),
+    };
+    bar.finish_and_clear();
+    let (writer, record_error) = recorder.into_writer();
+    match result {
+        Ok(mut summary) => {
+            if let Some(e) = record_error {
+                writer.fail(&e.to_string())?;
+                return Err(RunError::Trace(e));
+            }
+            writer.finish()?;
+            summary.wall_seconds = start.elapsed().as_secs_f64();
+            Ok(summary)
         }
         Err(NetworkError::Interrupted { epoch }) => {
             let msg = format!(

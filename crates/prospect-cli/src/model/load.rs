@@ -93,18 +93,25 @@ impl Model {
         for (key, value) in overrides {
             set_dotted(&mut table, key, value.clone()).map_err(|reason| err(key, reason))?;
         }
-        let file: ModelFile = serde_path_to_error::deserialize(toml::Value::Table(table.clone()))
+        // The rules' own tables `[plasticity.<rule>]` are read by the rules' builders, not by the
+        // schema: every table inside `[plasticity]` is one (no other plasticity key is a table).
+        let mut parsed = table.clone();
+        let rule_tables =
+            take_rule_tables(&mut parsed).map_err(|(key, reason)| err(&key, reason))?;
+        let mut file: ModelFile = serde_path_to_error::deserialize(toml::Value::Table(parsed))
             .map_err(|e| {
-            let key = e.path().to_string();
-            let key = if key == "." { "-".to_string() } else { key };
-            // toml appends "in `key`" to its messages; the key is already named.
-            let reason = e.into_inner().to_string();
-            let reason = reason.split("\nin `").next().unwrap_or_default().trim();
-            err(&key, reason.to_string())
-        })?;
+                let key = e.path().to_string();
+                let key = if key == "." { "-".to_string() } else { key };
+                // toml appends "in `key`" to its messages; the key is already named.
+                let reason = e.into_inner().to_string();
+                let reason = reason.split("\nin `").next().unwrap_or_default().trim();
+                err(&key, reason.to_string())
+            })?;
+        file.plasticity.rules = rule_tables;
         validate(&file).map_err(|(key, reason)| err(&key, reason))?;
         super::bounds::check_bounds(&file).map_err(|(key, reason)| err(&key, reason))?;
         super::budget::check(&file).map_err(|(key, reason)| err(&key, reason))?;
+        super::reward::check(&file, &table).map_err(|(key, reason)| err(&key, reason))?;
         let effective = toml::to_string(&table).map_err(|e| err("-", e.to_string()))?;
         Ok(Model {
             path: path.to_path_buf(),
@@ -113,6 +120,31 @@ impl Model {
             file,
         })
     }
+}
+
+/// Removes the tables inside `[plasticity]` (the rules' parameter tables) from `table` and
+/// returns them as JSON values by rule name.
+fn take_rule_tables(
+    table: &mut toml::Table,
+) -> Result<std::collections::BTreeMap<String, serde_json::Value>, (String, String)> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(toml::Value::Table(plasticity)) = table.get_mut("plasticity") else {
+        return Ok(out);
+    };
+    let names: Vec<String> = plasticity
+        .iter()
+        .filter(|(_, v)| v.is_table())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for name in names {
+        let value = plasticity
+            .remove(&name)
+            .unwrap_or(toml::Value::Boolean(false));
+        let json = serde_json::to_value(&value)
+            .map_err(|e| (format!("plasticity.{name}"), e.to_string()))?;
+        out.insert(name, json);
+    }
+    Ok(out)
 }
 
 /// 1-based line and column (in characters) of byte offset `at` in `text`.

@@ -7,12 +7,15 @@
 //! - `validate`: range checks before anything runs;
 //! - `bounds`: keys checked against each other (recorded units and epochs within the run);
 //! - `budget`: the memory a run will need, refused before allocating when too much;
+//! - `reward`: reward learning's keys (the rule and its table, `[trial]`, bandit tasks), checked
+//!   by building the rules;
 //! - `build`: the network, training and data objects of the library crates.
 
 mod bounds;
 pub mod budget;
 mod build;
 mod load;
+mod reward;
 mod schema;
 mod validate;
 

@@ -22,6 +22,8 @@ pub struct ModelFile {
     /// What is written to the trace file.
     #[serde(default)]
     pub record: Record,
+    /// Trials of reward rules (`plasticity.rule` with a reward); absent for supervised rules.
+    pub trial: Option<Trial>,
 }
 
 /// A number or one number per layer.
@@ -68,12 +70,45 @@ pub struct Network {
     /// Fixed-point tolerance of the exact treatment (voltage units). Default 1e-10.
     #[serde(default = "default_fp_tol")]
     pub fixed_point_tolerance: f64,
+    /// Exploration noise into layers (`[[network.noise]]`), at most one entry per layer.
+    #[serde(default)]
+    pub noise: Vec<Noise>,
+    /// What carries errors backward: `symmetric` (Wᵀ, default) or `random` (fixed random
+    /// matrices, feedback alignment).
+    #[serde(default = "default_feedback")]
+    pub feedback: String,
+}
+
+/// One `[[network.noise]]` entry: noise into one non-input layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Noise {
+    /// The non-input layer, 1-based (`layer<k>` of the trace file).
+    pub layer: i64,
+    /// `ornstein-uhlenbeck`, `white` or `bernoulli`.
+    pub kind: String,
+    /// Correlation time τ_c of the Ornstein–Uhlenbeck process (time units).
+    pub tau_c: Option<f64>,
+    /// Stationary standard deviation (OU, voltage units) or intensity (white, voltage ·
+    /// √time unit).
+    pub sigma: Option<f64>,
+    /// Factor on the noise added to the voltage (ŭ = W r + b + e + gain·ξ). Default 1.
+    #[serde(default = "one")]
+    pub gain: f64,
 }
 
 /// `[plasticity]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plasticity {
+    /// The learning rule, a name of the rule registry (`prospect_reward::registry`). Default
+    /// `local-error`.
+    #[serde(default = "default_rule")]
+    pub rule: String,
+    /// The rules' own tables `[plasticity.<rule>]` (as JSON values, handed to the rule's
+    /// builder). Taken out of the file before the other keys are read (see `load`).
+    #[serde(skip)]
+    pub rules: std::collections::BTreeMap<String, serde_json::Value>,
     /// Output nudging strength β (dimensionless). Default 0.1.
     #[serde(default = "default_beta")]
     pub beta: f64,
@@ -92,6 +127,8 @@ pub struct Plasticity {
 impl Default for Plasticity {
     fn default() -> Self {
         Plasticity {
+            rule: default_rule(),
+            rules: Default::default(),
             beta: default_beta(),
             target: default_target(),
             eta: None,
@@ -105,7 +142,8 @@ impl Default for Plasticity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Task {
-    /// `yin-yang`, `idx` (MNIST-format folder) or `teacher-student`.
+    /// `yin-yang`, `idx` (MNIST-format folder), `teacher-student`, `patterns` (fixed random
+    /// binary patterns, one class each) or `gaussian-bandit` (reward rules).
     pub kind: String,
     /// Training samples (generated tasks) or the first that many (idx). Default: 5000 / all.
     pub n_train: Option<i64>,
@@ -117,6 +155,70 @@ pub struct Task {
     pub teacher: Option<Vec<i64>>,
     /// Seed of generated data. Default: the training seed.
     pub data_seed: Option<u64>,
+    /// Arms of the `gaussian-bandit` (one output per arm). Default: the output size.
+    pub arms: Option<i64>,
+    /// Mean of the bandit's true arm values, q*(a) ~ N(arm_mean, 1). Default 0.
+    pub arm_mean: Option<f64>,
+    /// Number of fixed random patterns (`patterns`). Default: the output size.
+    pub n_patterns: Option<i64>,
+    /// Reward for a correct class guess (reward rules on classification tasks). Default 1.
+    pub reward_correct: Option<f64>,
+    /// Reward for a wrong class guess. Default −1.
+    pub reward_wrong: Option<f64>,
+}
+
+/// `[trial]`: how a reward rule's trials run (the trial driver of `prospect_reward`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trial {
+    /// Length of a trial (time units). Default 30.
+    #[serde(default = "default_trial_time")]
+    pub time: f64,
+    /// When the action is read and the reward delivered (time units, in (0, time]). Default 25.
+    #[serde(default = "default_readout_time")]
+    pub readout_time: f64,
+    /// Raised-cosine ramp-up of the input (time units). Default 5.
+    #[serde(default = "default_ramp")]
+    pub ramp_up: f64,
+    /// Raised-cosine ramp-down of the input (time units). Default 5.
+    #[serde(default = "default_ramp")]
+    pub ramp_down: f64,
+    /// Low-pass time constant τ_r of the outputs the policy reads (time units). Default 0.1.
+    #[serde(default = "default_readout_tau")]
+    pub readout_tau: f64,
+    /// `greedy` (default), `epsilon-greedy`, `softmax` or `max-boltzmann`.
+    #[serde(default = "default_policy")]
+    pub policy: String,
+    /// ε of `epsilon-greedy` and `max-boltzmann`.
+    pub epsilon: Option<f64>,
+    /// Temperature of `softmax` and `max-boltzmann`.
+    pub temperature: Option<f64>,
+    /// Reset voltages at each trial start. Default false.
+    #[serde(default)]
+    pub reset: bool,
+    /// Anneal every rate as 1 / (1 + n / anneal_trials) after n trials. Default: constant.
+    pub anneal_trials: Option<f64>,
+    /// Trials per epoch. Default: one pass over the training set (classification tasks);
+    /// required for bandits.
+    pub trials_per_epoch: Option<i64>,
+}
+
+impl Default for Trial {
+    fn default() -> Self {
+        Trial {
+            time: default_trial_time(),
+            readout_time: default_readout_time(),
+            ramp_up: default_ramp(),
+            ramp_down: default_ramp(),
+            readout_tau: default_readout_tau(),
+            policy: default_policy(),
+            epsilon: None,
+            temperature: None,
+            reset: false,
+            anneal_trials: None,
+            trials_per_epoch: None,
+        }
+    }
 }
 
 /// `[training]`.
@@ -195,7 +297,8 @@ impl Default for Integrator {
 pub struct Record {
     /// Populations (`layer1` … `layerL`). Default: all.
     pub populations: Option<Vec<String>>,
-    /// Variables among `u`, `u_breve`, `r`, `e`, `target`. Default: all.
+    /// Variables among `u`, `u_breve`, `r`, `e`, `target`, `noise` and the selected rule's
+    /// variables. Default: all.
     pub variables: Option<Vec<String>>,
     /// Units (columns) to record of each population. Default: the first 10.
     pub units: Option<Vec<i64>>,
@@ -230,6 +333,27 @@ impl Default for Record {
     }
 }
 
+fn default_rule() -> String {
+    "local-error".into()
+}
+fn default_feedback() -> String {
+    "symmetric".into()
+}
+fn default_trial_time() -> f64 {
+    30.0
+}
+fn default_readout_time() -> f64 {
+    25.0
+}
+fn default_ramp() -> f64 {
+    5.0
+}
+fn default_readout_tau() -> f64 {
+    0.1
+}
+fn default_policy() -> String {
+    "greedy".into()
+}
 fn default_tau() -> PerLayer {
     PerLayer::One(10.0)
 }

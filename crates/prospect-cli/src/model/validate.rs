@@ -150,12 +150,40 @@ pub fn validate(m: &ModelFile) -> Check {
                 );
             }
         }
+        // Checked with the rule (model/reward.rs).
+        "gaussian-bandit" => {}
+        "patterns" => {
+            let outputs = net.sizes[layers];
+            let n = t.n_patterns.unwrap_or(outputs);
+            if n != outputs {
+                return fail(
+                    "task.n_patterns",
+                    format!("{n} patterns but {outputs} outputs (one class per pattern)"),
+                );
+            }
+            for (key, v) in [("task.n_train", t.n_train), ("task.n_test", t.n_test)] {
+                if v.is_some() {
+                    return fail(
+                        key,
+                        "the patterns task trains and tests on its task.n_patterns patterns",
+                    );
+                }
+            }
+        }
         other => {
             return fail(
                 "task.kind",
-                format!("{other:?}: expected \"yin-yang\", \"idx\" or \"teacher-student\""),
+                format!(
+                    "{other:?}: expected \"yin-yang\", \"idx\", \"teacher-student\", \"patterns\" or \"gaussian-bandit\""
+                ),
             );
         }
+    }
+    if t.n_patterns.is_some() && t.kind != "patterns" {
+        return fail(
+            "task.n_patterns",
+            format!("only the patterns task has it, not {:?}", t.kind),
+        );
     }
     for (key, v) in [("task.n_train", t.n_train), ("task.n_test", t.n_test)] {
         if let Some(n) = v
@@ -185,9 +213,11 @@ pub fn validate(m: &ModelFile) -> Check {
         .method
         .parse()
         .map_err(|e| ("integrator.method".to_string(), e))?;
+    // Reward rules compare the step with `trial.time` (model/reward.rs).
+    let reward = super::build::needs_reward(m);
     if method.is_fixed_step() {
         finite_positive("integrator.dt", i.dt)?;
-        if i.dt > tr.presentation_time {
+        if !reward && i.dt > tr.presentation_time {
             return fail(
                 "integrator.dt",
                 format!(
@@ -212,26 +242,17 @@ pub fn validate(m: &ModelFile) -> Check {
             format!("{} must be finite and ≥ 0", r.every),
         );
     }
-    if let Some(vars) = &r.variables {
-        for v in vars {
-            if !["u", "u_breve", "r", "e", "target"].contains(&v.as_str()) {
-                return fail(
-                    "record.variables",
-                    format!("{v:?}: expected u, u_breve, r, e or target"),
-                );
-            }
-        }
-    }
+    // `record.variables` is checked with the rule's own variables (model/reward.rs).
     if let Some(pops) = &r.populations {
         for p in pops {
             let ok = p
                 .strip_prefix("layer")
                 .and_then(|n| n.parse::<usize>().ok())
                 .is_some_and(|n| n >= 1 && n <= layers);
-            if !ok {
+            if !ok && p != "rule" {
                 return fail(
                     "record.populations",
-                    format!("{p:?}: expected layer1 … layer{layers}"),
+                    format!("{p:?}: expected layer1 … layer{layers} or rule"),
                 );
             }
         }
