@@ -668,8 +668,8 @@ fn recorded_state_is_the_eligibility_and_the_perturbation() {
 /// E[ΔW] = η Δt ∇_W E[R] = η Δt c_i p_i (1 − p_i) x_j exactly (the first summand, from the
 /// previous trial's last evaluation, has mean zero). N = 4000 updates: the per-update relative
 /// variance is ≲ K N_units / (K − 1) · max 1/(p(1−p)) ≈ 20, so |ε|/|g| ≲ 0.07 and 3 such give
-/// cos ≥ 0.98 and a length within 25 %; y instead of y − p (cos ≈ 0.3 here) or the sum
-/// normalised by the step count (length ¼) fail.
+/// cos ≥ 0.98 and a length within 25 %; y instead of y − p (cos ≈ 0.5 here) or the integral
+/// normalised by the trial's step count (length 1/5) fail.
 #[test]
 fn reinforce_update_is_the_gradient_of_the_expected_reward() {
     let bern = vec![NoiseConfig {
