@@ -18,18 +18,25 @@ pub enum Activation {
     HardSigmoid,
     /// `ln(1 + e^x)`.
     Softplus,
+    /// `0.3 ln(1 + e^{x/0.3})`: a ReLU smoothed over 0.3 voltage units, the rate of seed 000's
+    /// reward-learning reference code (docs/equations.md §2).
+    SoftRelu,
     /// `x` (linear output layers).
     Linear,
 }
 
+/// The smoothing width of [`Activation::SoftRelu`] (voltage units).
+const SOFT_RELU_WIDTH: f64 = 0.3;
+
 impl Activation {
     /// Every activation, in documentation order.
-    pub const ALL: [Activation; 6] = [
+    pub const ALL: [Activation; 7] = [
         Activation::Tanh,
         Activation::Logistic,
         Activation::Relu,
         Activation::HardSigmoid,
         Activation::Softplus,
+        Activation::SoftRelu,
         Activation::Linear,
     ];
 
@@ -45,6 +52,7 @@ impl Activation {
                 // ln(1 + e^x) without overflow: max(x, 0) + ln(1 + e^{−|x|}).
                 x.max(0.0) + (-x.abs()).exp().ln_1p()
             }
+            Activation::SoftRelu => SOFT_RELU_WIDTH * Activation::Softplus.value(x / SOFT_RELU_WIDTH),
             Activation::Linear => x,
         }
     }
@@ -64,6 +72,7 @@ impl Activation {
             Activation::Relu => f64::from(u8::from(x > 0.0)),
             Activation::HardSigmoid => f64::from(u8::from(x > 0.0 && x < 1.0)),
             Activation::Softplus => logistic(x),
+            Activation::SoftRelu => logistic(x / SOFT_RELU_WIDTH),
             Activation::Linear => 1.0,
         }
     }
@@ -85,6 +94,10 @@ impl Activation {
                 let s = logistic(x);
                 s * (1.0 - s)
             }
+            Activation::SoftRelu => {
+                let s = logistic(x / SOFT_RELU_WIDTH);
+                s * (1.0 - s) / SOFT_RELU_WIDTH
+            }
             Activation::Relu | Activation::HardSigmoid | Activation::Linear => 0.0,
         }
     }
@@ -102,6 +115,7 @@ impl Activation {
             Activation::Relu => "relu",
             Activation::HardSigmoid => "hard-sigmoid",
             Activation::Softplus => "softplus",
+            Activation::SoftRelu => "soft-relu",
             Activation::Linear => "linear",
         }
     }

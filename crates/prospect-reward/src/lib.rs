@@ -13,7 +13,9 @@ pub mod baseline;
 pub mod registry;
 pub mod rules;
 pub mod trace;
+pub mod trial;
 
 pub use baseline::{BaselineKind, RewardBaseline};
 pub use registry::{RULES, RuleContext, RuleEntry, RuleError};
 pub use trace::{Discretisation, EligibilityTrace};
+pub use trial::{Policy, RateSchedule, TestSet, TrialConfig, TrialDriver, TrialMetrics};

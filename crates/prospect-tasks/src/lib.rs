@@ -11,11 +11,13 @@
 //!   and its tasks: a [`ContextualBandit`] over any classification data set and the k-armed
 //!   [`GaussianBandit`] of Sutton & Barto, with the textbook gradient-bandit algorithm
 //!   ([`gradient_bandit_reference`]) as an independent check.
+//! - [`patterns`]: fixed random binary patterns, one class each (seed 000's WNA task).
 
 pub mod dataset;
 pub mod environment;
 pub mod error;
 pub mod idx;
+pub mod patterns;
 pub mod teacher_student;
 pub mod yin_yang;
 

@@ -64,6 +64,20 @@ fn activate(act: Activation, layer: &mut LayerBuffers, slopes: bool) {
             0.0
         }),
         Activation::Linear => kernel!(|x: f64| x, |_x: f64| 1.0),
+        // Softplus and its slope, the logistic, share one exponential e^{−|x|}:
+        // ln(1 + e^x) = max(x, 0) + ln(1 + e^{−|x|}), σ(x) = 1/(1 + e^{−|x|}) for x ≥ 0, else
+        // e^{−|x|}/(1 + e^{−|x|}). Bit-identical to `Activation::value`/`derivative`' forms up
+        // to the logistic's rounding (tested in `activation.rs`).
+        Activation::Softplus | Activation::SoftRelu if slopes => {
+            let w = if act == Activation::SoftRelu { 0.3 } else { 1.0 };
+            for i in 0..breve.len() {
+                let x = breve[i] / w;
+                let e = (-x.abs()).exp();
+                rate[i] = w * (x.max(0.0) + e.ln_1p());
+                let inv = 1.0 / (1.0 + e);
+                slope[i] = if x >= 0.0 { inv } else { e * inv };
+            }
+        }
         other => kernel!(|x| other.value(x), |x| other.derivative(x)),
     }
 }

@@ -413,6 +413,7 @@ mod tests {
         regression.labels.clear();
         let e = ContextualBandit::new(regression, 1, Order::Shuffled, PM1).unwrap_err();
         assert!(matches!(e, TaskError::Dataset { .. }), "{e}");
+        assert!(e.to_string().contains("not a classification set"), "{e}");
         let e = ContextualBandit::new(tiny().truncated(0), 1, Order::Shuffled, PM1).unwrap_err();
         assert!(e.to_string().contains("has no samples"), "{e}");
         let mut bad_label = tiny();
@@ -429,6 +430,11 @@ mod tests {
         ));
         assert!(matches!(
             param(1, f64::NAN, 0.0),
+            Err(TaskError::Parameter { key: "reward", .. })
+        ));
+        // Equal rewards would make every guess "optimal" with zero regret.
+        assert!(matches!(
+            param(1, 1.0, 1.0),
             Err(TaskError::Parameter { key: "reward", .. })
         ));
         assert!(matches!(

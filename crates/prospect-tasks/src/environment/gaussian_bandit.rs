@@ -506,7 +506,10 @@ mod tests {
                 _ => None,
             };
             if let Some(f) = figure {
-                assert!((got - f).abs() < 0.05, "α = {alpha}: {got} vs Fig. 2.5's {f}");
+                assert!(
+                    (got - f).abs() < 0.05,
+                    "α = {alpha}: {got} vs Fig. 2.5's {f}"
+                );
             }
             // At step 1 every policy is uniform: 1 in 10 copies picks its best arm.
             assert!((curve.optimal[0] - 0.1).abs() < 4.0 * (0.09f64 / 2000.0).sqrt());

@@ -1,0 +1,1 @@
+cargo run --release -p prospect-neuron --example reproduce -- yinyang 200   # after the rule interface (issue 10): identical to yinyang-timing-vanilla-memory.jsonl vanilla-seed0 in every field but seconds
