@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use prospect_neuron::{Activation, NetworkConfig, NoiseConfig, NoiseKind, NullRecorder, WeightInit};
+use prospect_neuron::{
+    Activation, NetworkConfig, NoiseConfig, NoiseKind, NullRecorder, WeightInit,
+};
 use prospect_reward::registry::{self, RuleContext};
 use prospect_reward::{Policy, RateSchedule, TestSet, TrialConfig, TrialDriver};
 use prospect_tasks::environment::{ContextualBandit, Order, Rewards};
@@ -18,7 +20,10 @@ use prospect_tasks::yin_yang;
 fn main() {
     let args: HashMap<String, String> = std::env::args()
         .skip(1)
-        .filter_map(|a| a.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .filter_map(|a| {
+            a.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
         .collect();
     let get = |k: &str, d: &str| args.get(k).cloned().unwrap_or_else(|| d.to_string());
     let f = |k: &str, d: &str| get(k, d).parse::<f64>().expect(k);
@@ -37,7 +42,11 @@ fn main() {
         get("out_act", "soft-relu").parse::<Activation>().unwrap(),
     ];
     net.beta = f("beta", "0.01");
-    let init: Vec<f64> = get("init", "").split(',').filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+    let init: Vec<f64> = get("init", "")
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
     net.init = if init.is_empty() {
         // He-normal as in the reference code.
         WeightInit::Normal {
@@ -58,7 +67,10 @@ fn main() {
             gain: f("gain", &net.beta.to_string()),
         }];
     }
-    let eta: Vec<f64> = get("eta", "0.01,0.01").split(',').map(|s| s.parse().unwrap()).collect();
+    let eta: Vec<f64> = get("eta", "0.01,0.01")
+        .split(',')
+        .map(|s| s.parse().unwrap())
+        .collect();
     let rule_name = get("rule", "wna-reward");
     let params: serde_json::Value = serde_json::from_str(&get("params", "{}")).unwrap();
     let batch: usize = get("batch", "1").parse().unwrap();
@@ -85,18 +97,28 @@ fn main() {
         c.rate_schedule = RateSchedule::Annealed { trials: anneal };
     }
     c.policy = match get("policy", "greedy").split_once(':') {
-        Some(("softmax", t)) => Policy::Softmax { temperature: t.parse().unwrap() },
-        Some(("eps", e)) => Policy::EpsilonGreedy { epsilon: e.parse().unwrap() },
+        Some(("softmax", t)) => Policy::Softmax {
+            temperature: t.parse().unwrap(),
+        },
+        Some(("eps", e)) => Policy::EpsilonGreedy {
+            epsilon: e.parse().unwrap(),
+        },
         _ => Policy::Greedy,
     };
-    let rewards = Rewards { correct: 1.0, wrong: -1.0 };
+    let rewards = Rewards {
+        correct: 1.0,
+        wrong: -1.0,
+    };
     let env = ContextualBandit::new(split.train.clone(), batch, Order::Shuffled, rewards).unwrap();
     let n_test = split.test.len();
     let test = TestSet {
-        env: Box::new(ContextualBandit::new(split.test.clone(), batch, Order::Sequential, rewards).unwrap()),
+        env: Box::new(
+            ContextualBandit::new(split.test.clone(), batch, Order::Sequential, rewards).unwrap(),
+        ),
         samples: n_test,
     };
-    let mut d = TrialDriver::new(net, rule, c, Box::new(env), Some(test)).unwrap_or_else(|e| panic!("{e}"));
+    let mut d =
+        TrialDriver::new(net, rule, c, Box::new(env), Some(test)).unwrap_or_else(|e| panic!("{e}"));
     let result = d.run(&mut NullRecorder, &mut |m| {
         println!(
             "{{\"task\": \"{task}\", \"rule\": \"{rule_name}\", \"seed\": {seed}, \"epoch\": {}, \"trials\": {}, \"mean_reward\": {:.4}, \"train_accuracy\": {:.4}, \"test_accuracy\": {}, \"seconds\": {:.2}}}",

@@ -142,7 +142,11 @@ fn sample(pi: &[f64], u: f64) -> usize {
 #[test]
 fn gradient_bandit_is_sutton_and_bartos_update() {
     let c = config(&[1, 10], vec![Activation::Linear], vec![]);
-    let params = json!({"baseline": {"kind": "average"}, "baseline_includes_current": true});
+    let params = json!({
+        "baseline": {"kind": "average"},
+        "baseline_includes_current": true,
+        "readout_tau": 0.0
+    });
     let alpha = 0.1;
     let mut bench = Bench::new(c, "reinforce", params, alpha, false, 1);
     bench
@@ -732,4 +736,38 @@ fn reinforce_update_is_the_gradient_of_the_expected_reward() {
     let ratio = mean.norm() / g.norm();
     assert!(cos >= 0.98, "cos {cos}");
     assert!((ratio - 1.0).abs() <= 0.25, "|mean|/|η∇E[R]| = {ratio}");
+}
+
+/// The softmax readout's score follows the driver's low-pass of the output rates: with
+/// τ_r = 2, trials of three Euler steps of 1 and a linear output (φ' = 1), `∂ȳ/∂W` after a
+/// trial on x₁ (from 0) is `(1 − a³) x₁`, a = e^{−1/2}, and after a second trial on x₂
+/// `a³(1 − a³) x₁ + (1 − a³) x₂` (not reset, like ȳ); `∂ȳ/∂b` is `1 − a⁶`. The second update is
+/// `η R (1{A} − π) ⊗ ∂ȳ/∂W` to rounding (1e-12); the latest product alone (x₂) or a reset
+/// low-pass differ by ≥ 0.01 here.
+#[test]
+fn softmax_score_follows_the_readout_low_pass() {
+    let c = config(&[2, 3], vec![Activation::Linear], vec![]);
+    let params = json!({"baseline": {"kind": "none"}, "readout_tau": 2.0});
+    let eta = 0.5;
+    let mut bench = Bench::timed(c, "reinforce", params, (eta, true, 31), 1.0, 3.0);
+    let (x1, x2) = ([1.0, -2.0], [0.5, 3.0]);
+    let pi = vec![0.2, 0.5, 0.3];
+    let (action, r) = (1, 0.8);
+    bench.trial(&x1, &mut |_| (action, r, Some(pi.clone())));
+    let before = bench.params();
+    bench.trial(&x2, &mut |_| (action, r, Some(pi.clone())));
+    let after = bench.params();
+    let a3 = (-1.5f64).exp();
+    for i in 0..3 {
+        let score = if i == action { 1.0 } else { 0.0 } - pi[i];
+        for j in 0..2 {
+            let s = a3 * (1.0 - a3) * x1[j] + (1.0 - a3) * x2[j];
+            let want = eta * r * score * s;
+            let got = after.0[0][(i, j)] - before.0[0][(i, j)];
+            assert!((got - want).abs() < 1e-12, "w({i},{j}): {got} vs {want}");
+        }
+        let want = eta * r * score * (1.0 - a3 * a3);
+        let got = after.1[0][i] - before.1[0][i];
+        assert!((got - want).abs() < 1e-12, "b({i}): {got} vs {want}");
+    }
 }
