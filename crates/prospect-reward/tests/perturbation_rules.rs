@@ -758,8 +758,8 @@ fn softmax_score_follows_the_readout_low_pass() {
     bench.trial(&x2, &mut |_| (action, r, Some(pi.clone())));
     let after = bench.params();
     let a3 = (-1.5f64).exp();
-    for i in 0..3 {
-        let score = if i == action { 1.0 } else { 0.0 } - pi[i];
+    for (i, p) in pi.iter().enumerate() {
+        let score = if i == action { 1.0 } else { 0.0 } - p;
         for j in 0..2 {
             let s = a3 * (1.0 - a3) * x1[j] + (1.0 - a3) * x2[j];
             let want = eta * r * score * s;
