@@ -282,8 +282,8 @@ fn white(layer: usize, sigma: f64) -> Vec<NoiseConfig> {
 }
 
 /// Node perturbation with σ = 0, or with the noise switched off, sees no noise and changes
-/// nothing, whatever the reward; with σ = 1, a constant reward and no baseline the updates
-/// average to zero: per trial ΔW = (η/σ²) R n xᵀ, n ~ N(0, σ²) (Δt = 1), variance η² x² R²/σ²
+/// nothing, whatever the reward; with a baseline equal to a constant reward nothing changes
+/// either; with σ = 1, a constant reward and no baseline the updates average to zero: per trial ΔW = (η/σ²) R n xᵀ, n ~ N(0, σ²) (Δt = 1), variance η² x² R²/σ²
 /// = η², so each entry of the sum of N = 2500 stays within 4.5 η √N (probability 1 − 7e-6).
 #[test]
 fn node_perturbation_without_noise_or_reward_signal_does_not_learn() {
@@ -317,6 +317,18 @@ fn node_perturbation_without_noise_or_reward_signal_does_not_learn() {
     let dw = &after.0[0] - &before.0[0];
     assert!(dw.iter().all(|x| x.abs() < bound), "{dw} vs {bound}");
     assert!(dw.iter().any(|x| *x != 0.0));
+
+    // A baseline equal to the reward (running mean at rate 1, from the second trial on):
+    // every update is exactly zero, noise or not.
+    let params = json!({"baseline": {"kind": "running", "rate": 1.0}});
+    let c = config(&[2, 2], vec![Activation::Linear], white(1, 1.0));
+    let mut bench = Bench::new(c, "node-perturbation", params, 0.5, true, 4);
+    bench.trial(&[1.0, -1.0], &mut |_| (0, 3.0, None));
+    let first = bench.params();
+    for _ in 0..50 {
+        bench.trial(&[1.0, -1.0], &mut |_| (0, 3.0, None));
+    }
+    assert_eq!(bench.params(), first);
 }
 
 /// A tiny linear problem, y = W x (+ noise), R = −½ |y − y*|² read at the trial's end, W fixed
