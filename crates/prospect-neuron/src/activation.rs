@@ -52,7 +52,9 @@ impl Activation {
                 // ln(1 + e^x) without overflow: max(x, 0) + ln(1 + e^{−|x|}).
                 x.max(0.0) + (-x.abs()).exp().ln_1p()
             }
-            Activation::SoftRelu => SOFT_RELU_WIDTH * Activation::Softplus.value(x / SOFT_RELU_WIDTH),
+            Activation::SoftRelu => {
+                SOFT_RELU_WIDTH * Activation::Softplus.value(x / SOFT_RELU_WIDTH)
+            }
             Activation::Linear => x,
         }
     }

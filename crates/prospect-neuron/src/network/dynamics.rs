@@ -69,7 +69,11 @@ fn activate(act: Activation, layer: &mut LayerBuffers, slopes: bool) {
         // e^{−|x|}/(1 + e^{−|x|}). Bit-identical to `Activation::value`/`derivative`' forms up
         // to the logistic's rounding (tested in `activation.rs`).
         Activation::Softplus | Activation::SoftRelu if slopes => {
-            let w = if act == Activation::SoftRelu { 0.3 } else { 1.0 };
+            let w = if act == Activation::SoftRelu {
+                0.3
+            } else {
+                1.0
+            };
             for i in 0..breve.len() {
                 let x = breve[i] / w;
                 let e = (-x.abs()).exp();
