@@ -122,6 +122,10 @@ enum Command {
         /// Units (traces), comma separated.
         #[arg(long, value_delimiter = ',')]
         units: Vec<usize>,
+        /// Variables (traces), comma separated (default u,u_breve,target; e.g. noise,
+        /// eligibility or a rule's state recorded by the model).
+        #[arg(long, value_delimiter = ',')]
+        variables: Vec<String>,
         /// Time window t0,t1 (traces).
         #[arg(long, value_delimiter = ',')]
         window: Option<Vec<f64>>,
@@ -341,6 +345,7 @@ fn main() -> ExitCode {
             out,
             population,
             units,
+            variables,
             window,
             x,
         } => {
@@ -355,6 +360,7 @@ fn main() -> ExitCode {
                 out,
                 population,
                 units,
+                variables,
                 window: window.map(|w| (w[0], w[1])),
                 x,
             };

@@ -78,7 +78,8 @@ fn wna_run_records_outcomes_and_reward_metrics() {
         let ours = reward[60 * e..60 * (e + 1)].iter().sum::<f64>() / 60.0;
         assert!((m - ours).abs() < 1e-12, "epoch {}: {m} vs {ours}", e + 1);
     }
-    assert_eq!(summary["mean_reward"].as_f64().unwrap(), mean.values[1]);
+    // (serde_json's default parser may round the last digit: 1e-15, not bit equality.)
+    assert!((summary["mean_reward"].as_f64().unwrap() - mean.values[1]).abs() < 1e-15);
     let right = (60..120).filter(|&i| action[i] == label[i]).count() as f64 / 60.0;
     assert!((summary["train_accuracy"].as_f64().unwrap() - right).abs() < 1e-12);
     // A greedy test accuracy over 30 samples: a multiple of 1/30, after every epoch.
@@ -93,6 +94,31 @@ fn wna_run_records_outcomes_and_reward_metrics() {
         assert!(!s.times.is_empty(), "{v} recorded");
     }
     assert!(!r.series("rule", "baseline").unwrap().times.is_empty());
+    // The eligibility of chosen synapses across trials, drawn by `plot --variables`: one line
+    // per unit, on a "value" axis (not a voltage).
+    let svg = dir.join("eligibility.svg");
+    let o = run(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--kind",
+        "traces",
+        "--population",
+        "layer2",
+        "--variables",
+        "eligibility",
+        "--units",
+        "0,4",
+        "--window",
+        "0,6",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let labels = texts(&std::fs::read_to_string(&svg).unwrap());
+    for want in ["eligibility[0]", "eligibility[4]", "value (a.u.)"] {
+        assert!(labels.iter().any(|t| t == want), "{want}: {labels:?}");
+    }
+    assert!(!labels.iter().any(|t| t.starts_with("u[")), "{labels:?}");
     // summary.csv of a folder keeps the reward columns.
     let o = run(&["collect", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o).1);
@@ -192,7 +218,7 @@ fn bad_reward_keys_name_the_file_and_key() {
         ),
         (
             "noise-missing-sigma",
-            model.replace("sigma = 1.0 ", ""),
+            model.replace("sigma = 0.1 ", ""),
             "network.noise[0].sigma",
             "missing",
         ),
@@ -207,9 +233,9 @@ fn bad_reward_keys_name_the_file_and_key() {
         ),
         (
             "readout-after-trial",
-            model.replace("readout_time = 25.0", "readout_time = 31.0"),
+            model.replace("readout_time = 2.5", "readout_time = 3.1"),
             "trial.readout_time",
-            "(0, time = 30]",
+            "(0, time = 3]",
         ),
         (
             "presentation-time",

@@ -48,6 +48,8 @@ pub struct PlotRequest {
     pub population: Option<String>,
     /// Units (traces).
     pub units: Vec<usize>,
+    /// Variables (traces); empty: `u`, `u_breve`, `target`.
+    pub variables: Vec<String>,
     /// Time window (traces).
     pub window: Option<(f64, f64)>,
     /// The x axis (learning, ablation); `None`: trials when every run has the `trials`
@@ -218,7 +220,11 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             };
             let what = TracePlot {
                 population,
-                variables: vec!["u".into(), "u_breve".into(), "target".into()],
+                variables: if req.variables.is_empty() {
+                    vec!["u".into(), "u_breve".into(), "target".into()]
+                } else {
+                    req.variables.clone()
+                },
                 units,
                 window: req.window,
             };
