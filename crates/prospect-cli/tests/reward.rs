@@ -179,6 +179,14 @@ fn bad_reward_keys_name_the_file_and_key() {
             "-1 must be finite and > 0",
         ),
         (
+            // Not the selected rule, but its table is built too (a sweep over rules would
+            // reach it).
+            "other-rule-table",
+            format!("{model}\n[plasticity.node-perturbation]\ntau_e = -1.0\n"),
+            "plasticity.node-perturbation.tau_e",
+            "-1 must be > 0",
+        ),
+        (
             "unknown-rule-table",
             model.replace("[plasticity.wna-reward]", "[plasticity.hebb]"),
             "plasticity.hebb",
@@ -267,8 +275,8 @@ fn bad_reward_keys_name_the_file_and_key() {
         );
         assert!(!out.exists(), "{name}: nothing may run");
     }
-    // A sweep over rules builds every rule's table before the first run: a bad table of the
-    // second rule fails the whole sweep up front.
+    // A sweep validates every point before the first run: a bad table of the second rule
+    // fails the whole sweep up front.
     let out_dir = dir.join("sweep");
     let o = run(&[
         "sweep",
