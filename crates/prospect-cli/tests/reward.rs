@@ -408,3 +408,53 @@ fn gradient_bandit_runs_and_plots_against_trials() {
         "{stderr}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_reward_run_after_its_trial() {
+    use std::io::Read;
+    let dir = temp("reward-sigint");
+    let out = dir.join("interrupted.h5");
+    // The bandit at 100 000 steps runs for tens of seconds: long enough to be interrupted.
+    let mut child = common::bin()
+        .args([
+            "run",
+            "models/bandit-gradient.toml",
+            "--set",
+            "training.epochs=100000",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !prospect_trace::TraceReader::open(&out)
+        .is_ok_and(|r| r.metric("trials").is_ok_and(|m| m.values.len() >= 2))
+    {
+        if start.elapsed().as_secs() > 60 {
+            child.kill().unwrap();
+            panic!("no epochs visible in the running trace after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let r = prospect_trace::TraceReader::open(&out).unwrap();
+    assert_eq!(r.attr("status").unwrap(), "failed");
+    assert!(r.attr("error").unwrap().contains("interrupted"));
+    // Every finished trial left its event: one per completed epoch (one step each), at least.
+    let trials = r.metric("trials").unwrap().values.len();
+    assert!(r.events("action").unwrap().len() >= trials);
+}
