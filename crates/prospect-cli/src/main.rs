@@ -109,7 +109,8 @@ enum Command {
         /// Group runs by this dotted model key (ablation).
         #[arg(long)]
         by: Option<String>,
-        /// Metric (learning, ablation).
+        /// Metric (learning, ablation): test_accuracy, train_accuracy, test_loss, mean_reward,
+        /// regret, … (any metric of the traces).
         #[arg(long, default_value = "test_accuracy")]
         metric: String,
         /// Output file (.png or .svg).

@@ -17,9 +17,9 @@ use super::collect::{newest_versions, status, superseded_list, trace_files};
 pub enum Kind {
     /// u, ŭ and target of chosen units over a time window.
     Traces,
-    /// A metric against epoch, one curve per file.
+    /// A metric against epoch (or trials), one curve per file.
     Learning,
-    /// A metric against epoch grouped by a parameter (mean ± sd over seeds).
+    /// A metric against epoch (or trials) grouped by a parameter (mean ± sd over seeds).
     Ablation,
 }
 
