@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p prospect-reward --example reward_bandit -- KEY=VALUE …`
 //! keys: task (yinyang|patterns), rule, epochs, trials (per epoch), seed, hidden, beta, eta
-//! (hidden,output), sigma, tau_c, noise_layer, anneal, time, readout, ramp, tau_r, act
+//! (hidden,output), sigma, tau_c, noise_layers, noise (ou|white), bernoulli (layers), anneal, time, readout, ramp, tau_r, act
 //! (hidden activation), out_act, init (hidden std,output std), params (the rule's JSON table),
 //! policy (greedy|softmax:T|eps:E), batch, every. Prints one JSON line per epoch.
 
@@ -31,7 +31,7 @@ fn main() {
     let seed: u64 = get("seed", "0").parse().unwrap();
     let split = match task.as_str() {
         "yinyang" => yin_yang::split(5000, 1000, seed).unwrap(),
-        // "patterns" => prospect_tasks::patterns::split(3, 100, seed).unwrap(),
+        "patterns" => prospect_tasks::patterns::split(3, 100, seed).unwrap(),
         t => panic!("task {t}"),
     };
     let n_in = split.train.n_inputs;
@@ -56,16 +56,37 @@ fn main() {
         WeightInit::Normal { std: init }
     };
     let sigma = f("sigma", "1.0");
-    let noise_layer: usize = get("noise_layer", "2").parse().unwrap();
+    let noise_layers: Vec<usize> = get("noise_layers", "2")
+        .split(',')
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let gain = f("gain", &net.beta.to_string());
     if sigma > 0.0 {
-        net.noise = vec![NoiseConfig {
-            layer: noise_layer,
-            kind: NoiseKind::OrnsteinUhlenbeck {
-                tau_c: f("tau_c", "30"),
-                sigma,
-            },
-            gain: f("gain", &net.beta.to_string()),
-        }];
+        net.noise = noise_layers
+            .iter()
+            .map(|&layer| NoiseConfig {
+                layer,
+                kind: if get("noise", "ou") == "white" {
+                    NoiseKind::White { sigma }
+                } else {
+                    NoiseKind::OrnsteinUhlenbeck {
+                        tau_c: f("tau_c", "30"),
+                        sigma,
+                    }
+                },
+                gain,
+            })
+            .collect();
+    }
+    if let Some(b) = args.get("bernoulli") {
+        for layer in b.split(',').map(|s| s.parse::<usize>().unwrap()) {
+            net.noise.retain(|n| n.layer != layer);
+            net.noise.push(NoiseConfig {
+                layer,
+                kind: NoiseKind::Bernoulli,
+                gain: 1.0,
+            });
+        }
     }
     let eta: Vec<f64> = get("eta", "0.01,0.01")
         .split(',')

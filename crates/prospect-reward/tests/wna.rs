@@ -504,9 +504,13 @@ fn bad_parameters_name_their_key() {
         (json!({"lateral_gain": f64::NAN}), "lateral_gain"),
         (json!({"homeostasis_rate": -1.0}), "homeostasis_rate"),
         (json!({"u_low": 1.0, "u_high": 0.5}), "u_high"),
-        (json!({"baseline": {"rate": 2.0}}), "baseline.rate"),
+        (
+            json!({"baseline": {"kind": "running", "rate": 2.0}}),
+            "baseline.rate",
+        ),
         (json!({"baseline": {"kind": "median"}}), "baseline.kind"),
-        (json!({"baseline": {"gamma": 0.1}}), "baseline.gamma"),
+        (json!({"clip_baseline": 1}), "clip_baseline"),
+        (json!({"baseline": {"gamma": 0.1}}), "baseline"),
         (json!({"trace": "rk4"}), "trace"),
         (
             json!({"homeostasis_layers": "hidden"}),
@@ -530,4 +534,80 @@ fn bad_parameters_name_their_key() {
     );
     // The defaults are the reference settings and build.
     assert!(build(&cfg, &Value::Null).is_ok());
+}
+
+/// What `variables()` declares is exactly what `record()` emits, with the declared lengths:
+/// per layer `eligibility` (n_k × n_{k−1}), `bias_eligibility` (n_k) where biases learn,
+/// `homeostatic_eligibility` where homeostasis acts (every layer, the output only, or none),
+/// and `rule`/`baseline`, `rule`/`modulator`.
+#[test]
+fn recorded_variables_match_their_declaration() {
+    let cfg = config();
+    let names = |rule: &dyn PlasticityRule| {
+        let mut declared: Vec<(String, &'static str, usize)> = rule
+            .variables()
+            .into_iter()
+            .map(|v| (v.population, v.name, v.len))
+            .collect();
+        let mut emitted = Vec::new();
+        rule.record(&mut |p, n, v| emitted.push((p.to_string(), n, v.len())));
+        declared.sort();
+        emitted.sort();
+        assert_eq!(declared, emitted);
+        declared
+    };
+    let all = names(&*build(&cfg, &Value::Null).unwrap());
+    assert!(all.contains(&("layer1".into(), "eligibility", 40)));
+    assert!(all.contains(&("layer2".into(), "bias_eligibility", 3)));
+    assert!(all.contains(&("layer1".into(), "homeostatic_eligibility", 40)));
+    assert!(all.contains(&("rule".into(), "baseline", 1)));
+    let output = names(&*build(&cfg, &json!({"homeostasis_layers": "output"})).unwrap());
+    let homeostatic: Vec<_> = output
+        .iter()
+        .filter(|v| v.1 == "homeostatic_eligibility")
+        .collect();
+    assert_eq!(
+        homeostatic,
+        vec![&("layer2".to_string(), "homeostatic_eligibility", 24)]
+    );
+    let off = names(&*build(&cfg, &json!({"homeostasis": false})).unwrap());
+    assert!(off.iter().all(|v| v.1 != "homeostatic_eligibility"));
+    let cx = RuleContext {
+        network: &cfg,
+        eta: ETA.to_vec(),
+        learn_biases: false,
+        batch: 2,
+    };
+    let no_bias = (find("wna-reward").unwrap().build)(&Value::Null, &cx).unwrap();
+    assert!(names(&*no_bias).iter().all(|v| v.1 != "bias_eligibility"));
+}
+
+/// `reset_traces = true` zeroes every trace at trial start (the older reference variant); by
+/// default the traces carry over into the next trial (the current reference code).
+#[test]
+fn traces_reset_at_trial_start_only_when_asked() {
+    for reset in [false, true] {
+        let cfg = config();
+        let rule = build(&cfg, &json!({ "reset_traces": reset })).unwrap();
+        let mut ode = integrator(cfg, 3, rule);
+        ode.system_mut().set_input(&pattern(1)).unwrap();
+        ode.advance_to(1.0).unwrap();
+        let before = recorded(ode.system());
+        ode.system_mut()
+            .deliver(&TrialEvent::Start { t: 1.0, trial: 1 })
+            .unwrap();
+        let after = recorded(ode.system());
+        let traces = |rec: &[(String, &'static str, Vec<f64>)]| -> Vec<f64> {
+            rec.iter()
+                .filter(|(p, _, _)| p != "rule")
+                .flat_map(|(_, _, v)| v.clone())
+                .collect()
+        };
+        assert!(traces(&before).iter().any(|&x| x != 0.0));
+        if reset {
+            assert!(traces(&after).iter().all(|&x| x == 0.0));
+        } else {
+            assert_eq!(before, after);
+        }
+    }
 }

@@ -77,7 +77,7 @@ mod tests {
         assert_eq!((d.len(), d.n_inputs, d.n_outputs), (3, 100, 3));
         assert_eq!(d.labels, vec![0, 1, 2]);
         for i in 0..3 {
-            let mut onehot = vec![0.0f32; 3];
+            let mut onehot = [0.0f32; 3];
             onehot[i] = 1.0;
             assert_eq!(d.target(i), &onehot[..]);
             for j in 0..i {

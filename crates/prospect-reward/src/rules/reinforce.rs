@@ -14,9 +14,12 @@
 //! - **Softmax readout**: when the reward delivery carries the policy's probabilities π (the
 //!   trial driver's softmax over the output layer's signal `y_L = φ(ŭ_L)` at temperature T),
 //!   the selected action `a` adds, at the readout, the output projection's score
-//!   `(1{a} − π)/T · φ'(ŭ_L) r_preᵀ` once (dimensionless, the one draw of the trial), with
-//!   `φ'(ŭ_L)` and `r_pre` of the latest accepted step. For a `[1, n]` network with input 1,
-//!   a linear output and biases off this is Sutton & Barto's gradient bandit
+//!   `(1{a} − π)/T · ∂ȳ/∂W_L` once (dimensionless, the one draw of the trial). The driver's
+//!   softmax reads the output rates low-passed over steps, `ȳ ← a ȳ + (1 − a) r_L`,
+//!   `a = e^{−Δt/τ_r}`; the rule runs the same recursion on `φ'(ŭ_L) r_preᵀ` (weights held,
+//!   hidden layers' dependence on W_L ignored, not reset between trials like ȳ), with τ_r its
+//!   `readout_tau`; τ_r = 0 is the latest step's `φ'(ŭ_L) r_preᵀ`. For a `[1, n]` network with
+//!   input 1, a linear output, biases off and τ_r = 0 this is Sutton & Barto's gradient bandit
 //!   `H_a ← H_a + α (R − R̄)(1{a=A} − π_a)` with α = η.
 //!
 //! Bernoulli units need the vanilla loop treatment (the exact one refuses them), whose learning
@@ -67,6 +70,14 @@ struct Params {
     /// `R̄` of the rewards before this one.
     #[serde(default)]
     baseline_includes_current: bool,
+    /// The time constant τ_r (time units, ≥ 0) of the trial driver's low-pass of the output
+    /// rates that the softmax reads; must equal `trial.readout_tau` (default: its default 0.1).
+    #[serde(default = "default_readout_tau")]
+    readout_tau: f64,
+}
+
+fn default_readout_tau() -> f64 {
+    0.1
 }
 
 fn default_baseline() -> BaselineKind {
@@ -96,8 +107,11 @@ pub struct Reinforce {
     traces: Vec<LayerTrace>,
     baseline: RewardBaseline,
     /// φ'(ŭ_L) and r_{L−1} of the latest step (for the softmax readout's score).
-    last_slope: Vec<f64>,
-    last_pre: Vec<f64>,
+    /// `∂ȳ/∂W_L` and `∂ȳ/∂b_L` per batch column: the low-pass over steps of `φ'(ŭ_L) r_preᵀ`
+    /// and of `φ'(ŭ_L)` with the policy's readout time constant (empty before the first step).
+    readout: Vec<f64>,
+    readout_bias: Vec<f64>,
+    readout_tau: f64,
     modulators: Vec<f64>,
     includes_current: bool,
 }
@@ -114,6 +128,12 @@ impl Reinforce {
             return Err(RuleError::new(
                 "tau_e",
                 format!("{} must be > 0 (inf: no decay)", p.tau_e),
+            ));
+        }
+        if !(p.readout_tau.is_finite() && p.readout_tau >= 0.0) {
+            return Err(RuleError::new(
+                "readout_tau",
+                format!("{} must be finite and ≥ 0", p.readout_tau),
             ));
         }
         let net = cx.network;
@@ -148,8 +168,9 @@ impl Reinforce {
             sizes: net.sizes.clone(),
             traces,
             baseline: RewardBaseline::new(p.baseline, p.clip_baseline),
-            last_slope: Vec::new(),
-            last_pre: Vec::new(),
+            readout: Vec::new(),
+            readout_bias: Vec::new(),
+            readout_tau: p.readout_tau,
             modulators: Vec::new(),
             includes_current: p.baseline_includes_current,
         })
@@ -212,7 +233,7 @@ impl Reinforce {
                 reason: format!("{} must be finite and > 0", r.temperature),
             });
         }
-        if self.last_slope.len() != n * self.batch {
+        if self.readout_bias.len() != n * self.batch {
             return Err(NetworkError::Config {
                 key: "plasticity.reinforce".into(),
                 reason: "a softmax reward arrived before any step of the trial".into(),
@@ -227,16 +248,16 @@ impl Reinforce {
             if s == 0.0 {
                 continue;
             }
-            let slope = &self.last_slope[b * n..(b + 1) * n];
-            let pre = &self.last_pre[b * n_pre..(b + 1) * n_pre];
+            let dw = &self.readout[b * n * n_pre..(b + 1) * n * n_pre];
+            let db = &self.readout_bias[b * n..(b + 1) * n];
             let probs = &pi[b * n..(b + 1) * n];
             for i in 0..n {
-                let score = (f64::from(u8::from(i == a)) - probs[i]) * slope[i];
-                for (j, x) in pre.iter().enumerate() {
-                    w[j * n + i] += s * score * x;
+                let score = f64::from(u8::from(i == a)) - probs[i];
+                for j in 0..n_pre {
+                    w[j * n + i] += s * score * dw[j * n + i];
                 }
                 if self.learn_biases {
-                    bias[i] += s * score;
+                    bias[i] += s * score * db[i];
                 }
             }
         }
@@ -264,11 +285,33 @@ impl PlasticityRule for Reinforce {
                 }
             }
         }
+        // The policy's low-pass ȳ ← a ȳ + (1 − a) r_L, differentiated: the same recursion on
+        // φ'(ŭ_L) r_preᵀ (a = 0 without a low-pass: the latest step's product).
         let out = view.layer(view.layers() - 1);
-        self.last_slope.clear();
-        self.last_slope.extend_from_slice(out.slope);
-        self.last_pre.clear();
-        self.last_pre.extend_from_slice(out.pre);
+        let (n, n_pre) = (out.n, out.n_pre);
+        let a = if self.readout_tau > 0.0 {
+            (-dt / self.readout_tau).exp()
+        } else {
+            0.0
+        };
+        if self.readout_bias.is_empty() {
+            self.readout = vec![0.0; n * n_pre * self.batch];
+            self.readout_bias = vec![0.0; n * self.batch];
+        }
+        for b in 0..self.batch {
+            let slope = &out.slope[b * n..(b + 1) * n];
+            let pre = &out.pre[b * n_pre..(b + 1) * n_pre];
+            let dw = &mut self.readout[b * n * n_pre..(b + 1) * n * n_pre];
+            for (j, x) in pre.iter().enumerate() {
+                for (i, s) in slope.iter().enumerate() {
+                    let d = &mut dw[j * n + i];
+                    *d = a * *d + (1.0 - a) * s * x;
+                }
+            }
+            for (d, s) in self.readout_bias[b * n..(b + 1) * n].iter_mut().zip(slope) {
+                *d = a * *d + (1.0 - a) * s;
+            }
+        }
         Ok(())
     }
 

@@ -84,8 +84,13 @@ pub struct WnaParams {
     /// reproducing it: at its Δt = τ_e = 0.1 a steady product reaches `Δt e^{−1}/(1 − e^{−1})
     /// ≈ 0.582 τ_e p` instead of `τ_e p`, so its η = 0.01 corresponds to η ≈ 0.0058 here.
     pub trace: Discretisation,
-    /// The reward baseline R̄.
-    pub baseline: BaselineParams,
+    /// The reward baseline R̄: `{ kind = "running", rate = 0.1 }` (γ_R; the reference: one mean
+    /// over all trials), `"per-context"` (one per class of the observation), `"average"` or
+    /// `"none"` (as for the other reward rules).
+    pub baseline: BaselineKind,
+    /// Modulate with `R − max(R̄, 0)` (true, the reference: a well-predicted failure does not
+    /// stop learning; on the first trial the modulator is R).
+    pub clip_baseline: bool,
     /// Whether the homeostatic traces are kept and applied (true, as in the reference).
     pub homeostasis: bool,
     /// Lower voltage bound `u_low` of the homeostatic term (voltage units; −1.25).
@@ -110,7 +115,8 @@ impl Default for WnaParams {
             lateral_gain: 1.0,
             tau_e: 0.1,
             trace: Discretisation::Exact,
-            baseline: BaselineParams::default(),
+            baseline: BaselineKind::Running { rate: 0.1 },
+            clip_baseline: true,
             homeostasis: true,
             u_low: -1.25,
             u_high: 1.25,
@@ -121,44 +127,6 @@ impl Default for WnaParams {
     }
 }
 
-/// `plasticity.wna-reward.baseline`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BaselineParams {
-    /// `"running"` (one mean over all trials, the reference), `"per-context"` (one per class of
-    /// the observation), `"average"` (sample mean) or `"none"`.
-    pub kind: BaselineMode,
-    /// γ_R ∈ (0, 1] of the running means (0.1).
-    pub rate: f64,
-    /// Modulate with `R − max(R̄, 0)` (the reference: a well-predicted failure does not stop
-    /// learning); true.
-    pub clip_at_zero: bool,
-}
-
-impl Default for BaselineParams {
-    fn default() -> Self {
-        BaselineParams {
-            kind: BaselineMode::Running,
-            rate: 0.1,
-            clip_at_zero: true,
-        }
-    }
-}
-
-/// How R̄ follows the rewards (see [`BaselineKind`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum BaselineMode {
-    /// No baseline.
-    None,
-    /// Running mean with rate γ_R.
-    Running,
-    /// Running mean per context class.
-    PerContext,
-    /// Sample average.
-    Average,
-}
-
 /// Projections that carry the homeostatic term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -167,17 +135,6 @@ pub enum HomeostasisLayers {
     All,
     /// The output projection only.
     Output,
-}
-
-impl BaselineParams {
-    fn kind(&self) -> BaselineKind {
-        match self.kind {
-            BaselineMode::None => BaselineKind::None,
-            BaselineMode::Running => BaselineKind::Running { rate: self.rate },
-            BaselineMode::PerContext => BaselineKind::PerContext { rate: self.rate },
-            BaselineMode::Average => BaselineKind::Average,
-        }
-    }
 }
 
 impl WnaParams {
@@ -215,7 +172,7 @@ impl WnaParams {
                 ),
             ));
         }
-        RewardBaseline::validate(&self.baseline.kind())
+        RewardBaseline::validate(&self.baseline)
             .map_err(|(key, reason)| RuleError::new(format!("baseline.{key}"), reason))?;
         if n_out < 2 {
             return Err(RuleError::new(
@@ -348,7 +305,7 @@ impl WnaReward {
             .collect();
         let widest = sizes.iter().max().copied().unwrap_or(0) * cx.batch;
         Ok(WnaReward {
-            baseline: RewardBaseline::new(params.baseline.kind(), params.baseline.clip_at_zero),
+            baseline: RewardBaseline::new(params.baseline, params.clip_baseline),
             params,
             eta: cx.eta.clone(),
             batch: cx.batch,
@@ -430,8 +387,8 @@ impl PlasticityRule for WnaReward {
             self.traces[k].accumulate(dt, layer.mismatch, layer.pre);
             if let Some(t) = &mut self.homeostatic[k] {
                 let h = &mut self.h[..layer.breve.len()];
-                for (hi_, u) in h.iter_mut().zip(layer.breve) {
-                    *hi_ = homeostatic_drive(lo, hi, *u);
+                for (hv, u) in h.iter_mut().zip(layer.breve) {
+                    *hv = homeostatic_drive(lo, hi, *u);
                 }
                 t.accumulate(dt, h, layer.pre);
             }
