@@ -238,6 +238,17 @@ fn bad_reward_keys_name_the_file_and_key() {
             "reward rules",
         ),
         (
+            "reinforce-readout-tau",
+            std::fs::read_to_string(repo().join("models/bandit-gradient.toml"))
+                .unwrap()
+                .replace(
+                    "readout_tau = 0.0               # = trial",
+                    "readout_tau = 0.1 # trial",
+                ),
+            "plasticity.reinforce.readout_tau",
+            "0.1 differs from trial.readout_tau = 0",
+        ),
+        (
             "n-patterns",
             model.replace(
                 "kind = \"yin-yang\"\nn_train = 5000\nn_test = 1000",
