@@ -469,3 +469,29 @@ fn ctrl_c_stops_a_reward_run_after_its_trial() {
     let trials = r.metric("trials").unwrap().values.len();
     assert!(r.events("action").unwrap().len() >= trials);
 }
+
+#[test]
+fn eligibility_traces_count_in_the_memory_budget() {
+    // A reward rule keeps traces of every weight per batch column: 100 columns × 1 M weights ×
+    // 8 bytes × 3 (eligibility, homeostatic, bias) = 2.4 GB, built when the model is checked.
+    // Under --max-memory 1G that is refused, naming the batch, before anything is allocated
+    // (the state alone, 100 × 2003 neurons, is 38 MB). `record.variables = ["nope"]` is the
+    // check after the rule is built: reaching it would mean the traces were allocated.
+    let o = run(&[
+        "run",
+        "models/wna-patterns.toml",
+        "--max-memory",
+        "1G",
+        "--set",
+        "network.sizes=[1000, 1000, 3]",
+        "--set",
+        "network.init_std=0.04",
+        "--set",
+        "training.batch=100",
+        "--set",
+        "record.variables=[\"nope\"]",
+    ]);
+    let stderr = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("training.batch: needs"), "{stderr}");
+}
