@@ -358,7 +358,11 @@ pub fn check(m: &ModelFile, raw: &toml::Table) -> Check {
             if !NETWORK_VARIABLES.contains(&v.as_str()) && !own.contains(v) {
                 let mut known: Vec<String> =
                     NETWORK_VARIABLES.iter().map(|s| s.to_string()).collect();
-                known.extend(own.iter().cloned());
+                for name in &own {
+                    if !known.contains(name) {
+                        known.push(name.clone());
+                    }
+                }
                 return fail(
                     "record.variables",
                     format!(
