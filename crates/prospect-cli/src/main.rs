@@ -106,7 +106,8 @@ enum Command {
         /// Figure kind.
         #[arg(long, value_enum)]
         kind: Kind,
-        /// Group runs by this dotted model key (ablation).
+        /// Group runs by these dotted model keys, comma-separated (ablation; e.g.
+        /// plasticity.eta,plasticity.reinforce.baseline.kind).
         #[arg(long)]
         by: Option<String>,
         /// Metric (learning, ablation): test_accuracy, train_accuracy, test_loss, mean_reward,

@@ -382,6 +382,44 @@ fn gradient_bandit_runs_and_plots_against_trials() {
     let labels = texts(&std::fs::read_to_string(&svg).unwrap());
     assert!(labels.iter().any(|t| t == "epoch"), "{labels:?}");
     assert!(!labels.iter().any(|t| t == "trials"), "{labels:?}");
+    // Two keys group by both (Fig. 2.5's four curves): α × seed here, one run per group.
+    let o = run(&[
+        "plot",
+        d,
+        "--kind",
+        "ablation",
+        "--by",
+        "plasticity.eta,training.seed",
+        "--metric",
+        "train_accuracy",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let text_of = std::fs::read_to_string(&svg).unwrap();
+    let labels = texts(&text_of);
+    assert!(
+        labels
+            .iter()
+            .any(|t| t == "plasticity.eta = 0.4, training.seed = 1 (n = 1)"),
+        "{labels:?}"
+    );
+    let o = run(&[
+        "plot",
+        d,
+        "--kind",
+        "ablation",
+        "--by",
+        "plasticity.eta,no.such.key",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+    assert!(
+        text(&o).1.contains("no parameter no.such.key"),
+        "{}",
+        text(&o).1
+    );
     // Trials asked of a supervised run, which has none: refused, naming the file.
     let sup = dir.join("sup");
     std::fs::create_dir_all(&sup).unwrap();

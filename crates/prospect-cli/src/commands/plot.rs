@@ -38,7 +38,7 @@ pub struct PlotRequest {
     pub input: PathBuf,
     /// Which figure.
     pub kind: Kind,
-    /// Parameter that groups runs (ablation), a dotted model key.
+    /// Parameters that group runs (ablation): dotted model keys, comma-separated.
     pub by: Option<String>,
     /// Metric to draw (learning, ablation).
     pub metric: String,
@@ -154,6 +154,20 @@ fn parameter_or_default(reader: &TraceReader, key: &str) -> Option<String> {
     parameter(reader, key).or_else(|| (key == "plasticity.rule").then(|| "local-error".into()))
 }
 
+/// The group of a run for `--by k1,k2,…`: `k1 = v1, k2 = v2` (one key: `k1 = v1`), or the first
+/// key the run lacks.
+fn group_of(reader: &TraceReader, by: &str) -> Result<String, String> {
+    by.split(',')
+        .map(str::trim)
+        .map(|key| {
+            parameter_or_default(reader, key)
+                .map(|v| format!("{key} = {v}"))
+                .ok_or_else(|| key.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|parts| parts.join(", "))
+}
+
 /// Refuses an `--out` whose folder does not exist (or is not a folder) before any file is read,
 /// in words: the drawing backend would otherwise fail only at the end, with an I/O error of the
 /// image encoder that names neither the folder nor `--out`.
@@ -256,8 +270,8 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             // Per point and seed only the newest version: older ones hold another model.
             let (files, superseded) = newest_versions(&files);
             for (old, _) in &superseded {
-                let value = parameter_or_default(&TraceReader::open(old)?, by)
-                    .with_context(|| format!("{}: no parameter {by}", old.display()))?;
+                let value = group_of(&TraceReader::open(old)?, by)
+                    .map_err(|key| anyhow::anyhow!("{}: no parameter {key}", old.display()))?;
                 groups.entry(value).or_default().1 += 1;
             }
             if !superseded.is_empty() {
@@ -270,8 +284,8 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             let mut complete = Vec::new();
             for f in &files {
                 let reader = TraceReader::open(f)?;
-                let value = parameter_or_default(&reader, by)
-                    .with_context(|| format!("{}: no parameter {by}", f.display()))?;
+                let value = group_of(&reader, by)
+                    .map_err(|key| anyhow::anyhow!("{}: no parameter {key}", f.display()))?;
                 let status = status(&reader);
                 if status == "complete" {
                     complete.push((value, reader, f));
@@ -301,7 +315,7 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
                 .rev()
                 .filter(|(_, (runs, _))| !runs.is_empty())
                 .map(|(value, (runs, left_out))| AblationGroup {
-                    label: format!("{by} = {value}"),
+                    label: value,
                     runs,
                     left_out,
                 })
