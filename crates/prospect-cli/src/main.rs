@@ -126,6 +126,9 @@ enum Command {
         /// Time window t0,t1 (traces).
         #[arg(long, value_delimiter = ',')]
         window: Option<Vec<f64>>,
+        /// Variables (traces), comma separated, e.g. u,noise,eligibility (default u,u_breve,target).
+        #[arg(long, value_delimiter = ',')]
+        variables: Vec<String>,
         /// x axis of learning and ablation figures (default: trials when every run has the
         /// trials metric of reward rules, else epoch).
         #[arg(long, value_enum)]
@@ -343,6 +346,7 @@ fn main() -> ExitCode {
             population,
             units,
             window,
+            variables,
             x,
         } => {
             if window.as_ref().is_some_and(|w| w.len() != 2) {
@@ -357,6 +361,7 @@ fn main() -> ExitCode {
                 population,
                 units,
                 window: window.map(|w| (w[0], w[1])),
+                variables,
                 x,
             };
             match commands::plot::plot(&req) {

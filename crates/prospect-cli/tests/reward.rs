@@ -93,6 +93,48 @@ fn wna_run_records_outcomes_and_reward_metrics() {
         assert!(!s.times.is_empty(), "{v} recorded");
     }
     assert!(!r.series("rule", "baseline").unwrap().times.is_empty());
+    // The eligibility of two synapses across the first trial, drawn from the trace.
+    let svg = dir.join("eligibility.svg");
+    let o = run(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--kind",
+        "traces",
+        "--population",
+        "layer2",
+        "--variables",
+        "eligibility",
+        "--units",
+        "0,1",
+        "--window",
+        "0,30",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains(": 2 lines"), "{stdout}");
+    let labels = texts(&std::fs::read_to_string(&svg).unwrap());
+    assert!(labels.iter().any(|t| t == "eligibility[1]"), "{labels:?}");
+    // A variable that was not recorded is refused with the ones that were.
+    let o = run(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--kind",
+        "traces",
+        "--population",
+        "layer2",
+        "--variables",
+        "perturbation",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    let stderr = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("not recorded in layer2 (recorded: "),
+        "{stderr}"
+    );
     // summary.csv of a folder keeps the reward columns.
     let o = run(&["collect", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o).1);

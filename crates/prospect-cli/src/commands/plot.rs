@@ -50,6 +50,8 @@ pub struct PlotRequest {
     pub units: Vec<usize>,
     /// Time window (traces).
     pub window: Option<(f64, f64)>,
+    /// Variables (traces); empty: `u`, `u_breve` and `target` where recorded.
+    pub variables: Vec<String>,
     /// The x axis (learning, ablation); `None`: trials when every run has the `trials`
     /// metric, else epochs.
     pub x: Option<XAxis>,
@@ -216,9 +218,23 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             } else {
                 req.units.clone()
             };
+            // Variables asked for by name must exist (the defaults are drawn where recorded).
+            let variables = if req.variables.is_empty() {
+                vec!["u".into(), "u_breve".into(), "target".into()]
+            } else {
+                let available = reader.variables(&population)?;
+                if let Some(v) = req.variables.iter().find(|v| !available.contains(v)) {
+                    bail!(
+                        "{}: --variables {v}: not recorded in {population} (recorded: {})",
+                        file.display(),
+                        available.join(", ")
+                    );
+                }
+                req.variables.clone()
+            };
             let what = TracePlot {
                 population,
-                variables: vec!["u".into(), "u_breve".into(), "target".into()],
+                variables,
                 units,
                 window: req.window,
             };
