@@ -17,9 +17,9 @@ use super::collect::{newest_versions, status, superseded_list, trace_files};
 pub enum Kind {
     /// u, ŭ and target of chosen units over a time window.
     Traces,
-    /// A metric against epoch, one curve per file.
+    /// A metric against epoch (or trials), one curve per file.
     Learning,
-    /// A metric against epoch grouped by a parameter (mean ± sd over seeds).
+    /// A metric against epoch (or trials) grouped by a parameter (mean ± sd over seeds).
     Ablation,
 }
 
@@ -48,10 +48,10 @@ pub struct PlotRequest {
     pub population: Option<String>,
     /// Units (traces).
     pub units: Vec<usize>,
-    /// Variables (traces); empty: `u`, `u_breve`, `target`.
-    pub variables: Vec<String>,
     /// Time window (traces).
     pub window: Option<(f64, f64)>,
+    /// Variables (traces); empty: `u`, `u_breve` and `target` where recorded.
+    pub variables: Vec<String>,
     /// The x axis (learning, ablation); `None`: trials when every run has the `trials`
     /// metric, else epochs.
     pub x: Option<XAxis>,
@@ -218,13 +218,23 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             } else {
                 req.units.clone()
             };
+            // Variables asked for by name must exist (the defaults are drawn where recorded).
+            let variables = if req.variables.is_empty() {
+                vec!["u".into(), "u_breve".into(), "target".into()]
+            } else {
+                let available = reader.variables(&population)?;
+                if let Some(v) = req.variables.iter().find(|v| !available.contains(v)) {
+                    bail!(
+                        "{}: --variables {v}: not recorded in {population} (recorded: {})",
+                        file.display(),
+                        available.join(", ")
+                    );
+                }
+                req.variables.clone()
+            };
             let what = TracePlot {
                 population,
-                variables: if req.variables.is_empty() {
-                    vec!["u".into(), "u_breve".into(), "target".into()]
-                } else {
-                    req.variables.clone()
-                },
+                variables,
                 units,
                 window: req.window,
             };
