@@ -123,12 +123,13 @@ enum Command {
         /// Units (traces), comma separated.
         #[arg(long, value_delimiter = ',')]
         units: Vec<usize>,
+        /// Variables (traces), comma separated (default u,u_breve,target; e.g. noise,
+        /// eligibility or a rule's state recorded by the model).
+        #[arg(long, value_delimiter = ',')]
+        variables: Vec<String>,
         /// Time window t0,t1 (traces).
         #[arg(long, value_delimiter = ',')]
         window: Option<Vec<f64>>,
-        /// Variables (traces), comma separated, e.g. u,noise,eligibility (default u,u_breve,target).
-        #[arg(long, value_delimiter = ',')]
-        variables: Vec<String>,
         /// x axis of learning and ablation figures (default: trials when every run has the
         /// trials metric of reward rules, else epoch).
         #[arg(long, value_enum)]
@@ -345,8 +346,8 @@ fn main() -> ExitCode {
             out,
             population,
             units,
-            window,
             variables,
+            window,
             x,
         } => {
             if window.as_ref().is_some_and(|w| w.len() != 2) {
@@ -360,8 +361,8 @@ fn main() -> ExitCode {
                 out,
                 population,
                 units,
-                window: window.map(|w| (w[0], w[1])),
                 variables,
+                window: window.map(|w| (w[0], w[1])),
                 x,
             };
             match commands::plot::plot(&req) {

@@ -48,10 +48,10 @@ pub struct PlotRequest {
     pub population: Option<String>,
     /// Units (traces).
     pub units: Vec<usize>,
+    /// Variables (traces); empty: `u`, `u_breve`, `target`.
+    pub variables: Vec<String>,
     /// Time window (traces).
     pub window: Option<(f64, f64)>,
-    /// Variables (traces); empty: `u`, `u_breve` and `target` where recorded.
-    pub variables: Vec<String>,
     /// The x axis (learning, ablation); `None`: trials when every run has the `trials`
     /// metric, else epochs.
     pub x: Option<XAxis>,
