@@ -213,6 +213,23 @@ impl NetworkConfig {
                     format!("layer{} has noise twice", n.layer),
                 );
             }
+            // A Bernoulli unit fires with probability equal to its rate: a rate outside [0, 1]
+            // would fire always or never without any error.
+            if matches!(n.kind, crate::NoiseKind::Bernoulli)
+                && !matches!(
+                    self.activations.get(n.layer - 1),
+                    Some(Activation::Logistic | Activation::HardSigmoid)
+                )
+            {
+                return err(
+                    &format!("noise[{i}].kind"),
+                    format!(
+                        "Bernoulli units fire with probability equal to their rate, which must lie in [0, 1]; layer{} has the activation {} (use logistic or hard-sigmoid)",
+                        n.layer,
+                        self.activations.get(n.layer - 1).map_or("?", |a| a.name())
+                    ),
+                );
+            }
             if self.lookahead
                 && self.loop_treatment == LoopTreatment::Exact
                 && matches!(n.kind, crate::NoiseKind::Bernoulli)

@@ -195,3 +195,28 @@ fn additive_noise_enters_the_voltage_and_off_draws_nothing() {
         }
     }
 }
+
+/// Bernoulli units pass on a sample of their rate taken as a probability, so the rate must lie
+/// in [0, 1] for every voltage: a soft-relu, ReLU, softplus, tanh or linear layer (rates above 1
+/// always fire, below 0 never, silently) is refused naming the noise entry's kind, before the
+/// network is built; logistic and hard-sigmoid layers are accepted.
+#[test]
+fn bernoulli_units_need_rates_in_the_unit_interval() {
+    for activation in [
+        Activation::SoftRelu,
+        Activation::Relu,
+        Activation::Softplus,
+        Activation::Tanh,
+        Activation::Linear,
+    ] {
+        let cfg = noisy(2, NoiseKind::Bernoulli, activation);
+        let (key, reason) = cfg.validate().unwrap_err();
+        assert_eq!(key, "noise[0].kind", "{activation:?}: {reason}");
+        assert!(reason.contains("[0, 1]"), "{activation:?}: {reason}");
+        assert!(Network::new(cfg, 1, 0).is_err(), "{activation:?}");
+    }
+    for activation in [Activation::Logistic, Activation::HardSigmoid] {
+        let cfg = noisy(2, NoiseKind::Bernoulli, activation);
+        assert_eq!(cfg.validate(), Ok(()), "{activation:?}");
+    }
+}
