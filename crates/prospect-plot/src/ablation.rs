@@ -162,12 +162,20 @@ impl Figure for Ablation<'_> {
 /// The keys and the values of a group label `k1 = v1, k2 = v2, …`, each joined with ", ";
 /// `None` when a part is not `key = value`.
 fn key_values(label: &str) -> Option<(String, String)> {
-    let (keys, values): (Vec<&str>, Vec<&str>) = label
-        .split(", ")
-        .map(|part| part.split_once(" = "))
-        .collect::<Option<Vec<_>>>()?
-        .into_iter()
-        .unzip();
+    // A part without " = " continues the previous value (a list value such as
+    // `network.sizes = [4, 100, 3]` holds ", " itself).
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    for part in label.split(", ") {
+        match (part.split_once(" = "), pairs.last_mut()) {
+            (Some((k, v)), _) => pairs.push((k, v.to_string())),
+            (None, Some((_, v))) => {
+                v.push_str(", ");
+                v.push_str(part);
+            }
+            (None, None) => return None,
+        }
+    }
+    let (keys, values): (Vec<&str>, Vec<String>) = pairs.into_iter().unzip();
     Some((keys.join(", "), values.join(", ")))
 }
 
@@ -226,5 +234,13 @@ mod tests {
             ))
         );
         assert_eq!(key_values("free text"), None);
+        // List values keep their own ", " (one key, not three parts).
+        assert_eq!(
+            key_values("network.sizes = [4, 100, 3], training.seed = 1"),
+            Some((
+                "network.sizes, training.seed".into(),
+                "[4, 100, 3], 1".into()
+            ))
+        );
     }
 }
