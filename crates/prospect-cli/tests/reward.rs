@@ -301,6 +301,18 @@ fn bad_reward_keys_name_the_file_and_key() {
             "4 patterns but 3 outputs",
         ),
         (
+            // Bernoulli units fire with probability equal to their rate: a soft-relu rate
+            // above 1 would fire always, silently.
+            "bernoulli-soft-relu",
+            model
+                .replace("kind = \"ornstein-uhlenbeck\"", "kind = \"bernoulli\"")
+                .replace("tau_c = 30.0 ", "")
+                .replace("sigma = 1.0 ", "")
+                .replace("gain = 0.01 ", ""),
+            "network.noise[0].kind",
+            "must lie in [0, 1]; layer2 has the activation soft-relu",
+        ),
+        (
             "rule-variable",
             model.replace("\"modulator\"]", "\"modulator\", \"perturbation\"]"),
             "record.variables",
