@@ -313,6 +313,20 @@ fn bad_reward_keys_name_the_file_and_key() {
             "must lie in [0, 1]; layer2 has the activation soft-relu",
         ),
         (
+            // JSON (the rules' parameter format) has no NaN or ∞: `tau_e = inf` (the error of a
+            // negative tau_e says "inf: no decay") used to fail as "invalid type: null".
+            "rule-table-inf",
+            format!("{model}\n[plasticity.node-perturbation]\ntau_e = inf\n"),
+            "plasticity.node-perturbation.tau_e",
+            "inf: a rule's table takes finite numbers; leave the key out for its default",
+        ),
+        (
+            "rule-table-nan",
+            model.replace("lateral = 0.8 ", "lateral = nan "),
+            "plasticity.wna-reward.lateral",
+            "NaN: a rule's table takes finite numbers",
+        ),
+        (
             "rule-variable",
             model.replace("\"modulator\"]", "\"modulator\", \"perturbation\"]"),
             "record.variables",

@@ -140,11 +140,37 @@ fn take_rule_tables(
         let value = plasticity
             .remove(&name)
             .unwrap_or(toml::Value::Boolean(false));
+        if let Some((key, v)) = non_finite(&value, &format!("plasticity.{name}")) {
+            return Err((
+                key,
+                format!(
+                    "{v}: a rule's table takes finite numbers; leave the key out for its default \
+                     (e.g. tau_e = ∞ where a rule has it)"
+                ),
+            ));
+        }
         let json = serde_json::to_value(&value)
             .map_err(|e| (format!("plasticity.{name}"), e.to_string()))?;
         out.insert(name, json);
     }
     Ok(out)
+}
+
+/// The dotted key (under `prefix`) and value of the first NaN or ±∞ in `value`: the rules'
+/// parameters travel as JSON, which has neither (serde_json would turn them into `null`, and
+/// the rule would report "invalid type: null" instead of the value).
+fn non_finite(value: &toml::Value, prefix: &str) -> Option<(String, f64)> {
+    match value {
+        toml::Value::Float(v) if !v.is_finite() => Some((prefix.to_string(), *v)),
+        toml::Value::Table(t) => t
+            .iter()
+            .find_map(|(k, v)| non_finite(v, &format!("{prefix}.{k}"))),
+        toml::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| non_finite(v, &format!("{prefix}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// 1-based line and column (in characters) of byte offset `at` in `text`.
