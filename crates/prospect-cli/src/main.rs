@@ -106,10 +106,12 @@ enum Command {
         /// Figure kind.
         #[arg(long, value_enum)]
         kind: Kind,
-        /// Group runs by this dotted model key (ablation).
+        /// Group runs by these dotted model keys, comma-separated (ablation; e.g.
+        /// plasticity.eta,plasticity.reinforce.baseline.kind).
         #[arg(long)]
         by: Option<String>,
-        /// Metric (learning, ablation).
+        /// Metric (learning, ablation): test_accuracy, train_accuracy, test_loss, mean_reward,
+        /// regret, … (any metric of the traces).
         #[arg(long, default_value = "test_accuracy")]
         metric: String,
         /// Output file (.png or .svg).
@@ -124,6 +126,9 @@ enum Command {
         /// Time window t0,t1 (traces).
         #[arg(long, value_delimiter = ',')]
         window: Option<Vec<f64>>,
+        /// Variables (traces), comma separated, e.g. u,noise,eligibility (default u,u_breve,target).
+        #[arg(long, value_delimiter = ',')]
+        variables: Vec<String>,
         /// x axis of learning and ablation figures (default: trials when every run has the
         /// trials metric of reward rules, else epoch).
         #[arg(long, value_enum)]
@@ -341,6 +346,7 @@ fn main() -> ExitCode {
             population,
             units,
             window,
+            variables,
             x,
         } => {
             if window.as_ref().is_some_and(|w| w.len() != 2) {
@@ -355,6 +361,7 @@ fn main() -> ExitCode {
                 population,
                 units,
                 window: window.map(|w| (w[0], w[1])),
+                variables,
                 x,
             };
             match commands::plot::plot(&req) {

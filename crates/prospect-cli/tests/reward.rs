@@ -36,7 +36,7 @@ fn run_json(args: &[&str]) -> serde_json::Value {
 fn wna(out: &Path, seed: &str) -> serde_json::Value {
     let mut args = vec![
         "run",
-        "models/wna-yinyang.toml",
+        "crates/prospect-cli/tests/data/wna-reference.toml",
         "--out",
         out.to_str().unwrap(),
         "--seed",
@@ -78,7 +78,7 @@ fn wna_run_records_outcomes_and_reward_metrics() {
         let ours = reward[60 * e..60 * (e + 1)].iter().sum::<f64>() / 60.0;
         assert!((m - ours).abs() < 1e-12, "epoch {}: {m} vs {ours}", e + 1);
     }
-    assert_eq!(summary["mean_reward"].as_f64().unwrap(), mean.values[1]);
+    assert!((summary["mean_reward"].as_f64().unwrap() - mean.values[1]).abs() < 1e-12);
     let right = (60..120).filter(|&i| action[i] == label[i]).count() as f64 / 60.0;
     assert!((summary["train_accuracy"].as_f64().unwrap() - right).abs() < 1e-12);
     // A greedy test accuracy over 30 samples: a multiple of 1/30, after every epoch.
@@ -93,6 +93,50 @@ fn wna_run_records_outcomes_and_reward_metrics() {
         assert!(!s.times.is_empty(), "{v} recorded");
     }
     assert!(!r.series("rule", "baseline").unwrap().times.is_empty());
+    // The eligibility of two synapses across the first trial, drawn from the trace.
+    let svg = dir.join("eligibility.svg");
+    let o = run(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--kind",
+        "traces",
+        "--population",
+        "layer2",
+        "--variables",
+        "eligibility",
+        "--units",
+        "0,1",
+        "--window",
+        "0,30",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains(": 2 lines"), "{stdout}");
+    let labels = texts(&std::fs::read_to_string(&svg).unwrap());
+    assert!(labels.iter().any(|t| t == "eligibility[1]"), "{labels:?}");
+    // Not a voltage: the axis says "value".
+    assert!(labels.iter().any(|t| t == "value (a.u.)"), "{labels:?}");
+    // A variable that was not recorded is refused with the ones that were.
+    let o = run(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--kind",
+        "traces",
+        "--population",
+        "layer2",
+        "--variables",
+        "perturbation",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    let stderr = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("not recorded in layer2 (recorded: "),
+        "{stderr}"
+    );
     // summary.csv of a folder keeps the reward columns.
     let o = run(&["collect", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o).1);
@@ -101,10 +145,7 @@ fn wna_run_records_outcomes_and_reward_metrics() {
     let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     assert_eq!(row[col("trials")], "120");
-    assert_eq!(
-        row[col("mean_reward")].parse::<f64>().unwrap(),
-        mean.values[1]
-    );
+    assert!((row[col("mean_reward")].parse::<f64>().unwrap() - mean.values[1]).abs() < 1e-12);
     assert_eq!(row[col("train_loss")], "", "no loss for a reward run");
 }
 
@@ -163,7 +204,9 @@ fn same_seed_gives_the_same_reward_run() {
 #[test]
 fn bad_reward_keys_name_the_file_and_key() {
     let dir = temp("reward-bad");
-    let model = std::fs::read_to_string(repo().join("models/wna-yinyang.toml")).unwrap();
+    let model =
+        std::fs::read_to_string(repo().join("crates/prospect-cli/tests/data/wna-reference.toml"))
+            .unwrap();
     let supervised = std::fs::read_to_string(repo().join("models/yinyang-lookahead.toml")).unwrap();
     let cases: Vec<(&str, String, &str, &str)> = vec![
         (
@@ -177,6 +220,14 @@ fn bad_reward_keys_name_the_file_and_key() {
             model.replace("tau_e = 0.1 ", "tau_e = -1.0 "),
             "plasticity.wna-reward.tau_e",
             "-1 must be finite and > 0",
+        ),
+        (
+            // Not the selected rule, but its table is built too (a sweep over rules would
+            // reach it).
+            "other-rule-table",
+            format!("{model}\n[plasticity.node-perturbation]\ntau_e = -1.0\n"),
+            "plasticity.node-perturbation.tau_e",
+            "-1 must be > 0",
         ),
         (
             "unknown-rule-table",
@@ -230,6 +281,17 @@ fn bad_reward_keys_name_the_file_and_key() {
             "reward rules",
         ),
         (
+            "reinforce-readout-tau",
+            std::fs::read_to_string(repo().join("models/bandit-gradient.toml"))
+                .unwrap()
+                .replace(
+                    "readout_tau = 0.0               # = trial",
+                    "readout_tau = 0.1 # trial",
+                ),
+            "plasticity.reinforce.readout_tau",
+            "0.1 differs from trial.readout_tau = 0",
+        ),
+        (
             "n-patterns",
             model.replace(
                 "kind = \"yin-yang\"\nn_train = 5000\nn_test = 1000",
@@ -267,12 +329,12 @@ fn bad_reward_keys_name_the_file_and_key() {
         );
         assert!(!out.exists(), "{name}: nothing may run");
     }
-    // A sweep over rules builds every rule's table before the first run: a bad table of the
-    // second rule fails the whole sweep up front.
+    // A sweep validates every point before the first run: a bad table of the second rule
+    // fails the whole sweep up front.
     let out_dir = dir.join("sweep");
     let o = run(&[
         "sweep",
-        "models/wna-yinyang.toml",
+        "crates/prospect-cli/tests/data/wna-reference.toml",
         "--set",
         "plasticity.rule=wna-reward,node-perturbation",
         "--set",
@@ -363,6 +425,44 @@ fn gradient_bandit_runs_and_plots_against_trials() {
     let labels = texts(&std::fs::read_to_string(&svg).unwrap());
     assert!(labels.iter().any(|t| t == "epoch"), "{labels:?}");
     assert!(!labels.iter().any(|t| t == "trials"), "{labels:?}");
+    // Two keys group by both (Fig. 2.5's four curves): α × seed here, one run per group.
+    let o = run(&[
+        "plot",
+        d,
+        "--kind",
+        "ablation",
+        "--by",
+        "plasticity.eta,training.seed",
+        "--metric",
+        "train_accuracy",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let text_of = std::fs::read_to_string(&svg).unwrap();
+    let labels = texts(&text_of);
+    assert!(
+        labels
+            .iter()
+            .any(|t| t == "plasticity.eta = 0.4, training.seed = 1 (n = 1)"),
+        "{labels:?}"
+    );
+    let o = run(&[
+        "plot",
+        d,
+        "--kind",
+        "ablation",
+        "--by",
+        "plasticity.eta,no.such.key",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+    assert!(
+        text(&o).1.contains("no parameter no.such.key"),
+        "{}",
+        text(&o).1
+    );
     // Trials asked of a supervised run, which has none: refused, naming the file.
     let sup = dir.join("sup");
     std::fs::create_dir_all(&sup).unwrap();
@@ -399,4 +499,80 @@ fn gradient_bandit_runs_and_plots_against_trials() {
         stderr.contains("s.h5") && stderr.contains("no trials metric"),
         "{stderr}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_reward_run_after_its_trial() {
+    use std::io::Read;
+    let dir = temp("reward-sigint");
+    let out = dir.join("interrupted.h5");
+    // The bandit at 100 000 steps runs for tens of seconds: long enough to be interrupted.
+    let mut child = common::bin()
+        .args([
+            "run",
+            "models/bandit-gradient.toml",
+            "--set",
+            "training.epochs=100000",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !prospect_trace::TraceReader::open(&out)
+        .is_ok_and(|r| r.metric("trials").is_ok_and(|m| m.values.len() >= 2))
+    {
+        if start.elapsed().as_secs() > 60 {
+            child.kill().unwrap();
+            panic!("no epochs visible in the running trace after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let r = prospect_trace::TraceReader::open(&out).unwrap();
+    assert_eq!(r.attr("status").unwrap(), "failed");
+    assert!(r.attr("error").unwrap().contains("interrupted"));
+    // Every finished trial left its event: one per completed epoch (one step each), at least.
+    let trials = r.metric("trials").unwrap().values.len();
+    assert!(r.events("action").unwrap().len() >= trials);
+}
+
+#[test]
+fn eligibility_traces_count_in_the_memory_budget() {
+    // A reward rule keeps traces of every weight per batch column: 100 columns × 1 M weights ×
+    // 8 bytes × 3 (eligibility, homeostatic, bias) = 2.4 GB, built when the model is checked.
+    // Under --max-memory 1G that is refused, naming the batch, before anything is allocated
+    // (the state alone, 100 × 2003 neurons, is 38 MB). `record.variables = ["nope"]` is the
+    // check after the rule is built: reaching it would mean the traces were allocated.
+    let o = run(&[
+        "run",
+        "models/wna-patterns.toml",
+        "--max-memory",
+        "1G",
+        "--set",
+        "network.sizes=[1000, 1000, 3]",
+        "--set",
+        "network.init_std=0.04",
+        "--set",
+        "training.batch=100",
+        "--set",
+        "record.variables=[\"nope\"]",
+    ]);
+    let stderr = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("training.batch: needs"), "{stderr}");
 }

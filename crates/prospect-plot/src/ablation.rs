@@ -127,18 +127,13 @@ impl Figure for Ablation<'_> {
             .y_label_area_size(60)
             .build_cartesian_2d((0..n).into_segmented(), fy.0..fy.1)
             .map_err(msg)?;
-        // Tick labels: the value only ("key = value" → "value"); the key is the axis name.
+        // Tick labels: the values only ("k1 = v1, k2 = v2" → "v1, v2"); the keys name the axis.
         let labels: Vec<String> = self
             .groups
             .iter()
-            .map(|g| g.label.rsplit(" = ").next().unwrap_or(&g.label).to_string())
+            .map(|g| key_values(&g.label).map_or(g.label.clone(), |(_, v)| v))
             .collect();
-        let axis = self.groups[0]
-            .label
-            .split(" = ")
-            .next()
-            .unwrap_or("group")
-            .to_string();
+        let axis = key_values(&self.groups[0].label).map_or("group".to_string(), |(k, _)| k);
         bars.configure_mesh()
             .disable_x_mesh()
             .x_desc(axis)
@@ -162,6 +157,18 @@ impl Figure for Ablation<'_> {
         }
         Ok(())
     }
+}
+
+/// The keys and the values of a group label `k1 = v1, k2 = v2, …`, each joined with ", ";
+/// `None` when a part is not `key = value`.
+fn key_values(label: &str) -> Option<(String, String)> {
+    let (keys, values): (Vec<&str>, Vec<&str>) = label
+        .split(", ")
+        .map(|part| part.split_once(" = "))
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    Some((keys.join(", "), values.join(", ")))
 }
 
 /// Draws the ablation figure of `metric` against epoch for `groups`.
@@ -198,4 +205,26 @@ pub fn plot_ablation_against(
             title,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Group labels of one and of several keys split into the axis name and the tick label.
+    #[test]
+    fn labels_split_into_keys_and_values() {
+        assert_eq!(
+            key_values("network.lookahead = true"),
+            Some(("network.lookahead".into(), "true".into()))
+        );
+        assert_eq!(
+            key_values("plasticity.eta = 0.1, plasticity.reinforce.baseline.kind = none"),
+            Some((
+                "plasticity.eta, plasticity.reinforce.baseline.kind".into(),
+                "0.1, none".into()
+            ))
+        );
+        assert_eq!(key_values("free text"), None);
+    }
 }

@@ -37,6 +37,8 @@ struct Traces {
     onsets: Vec<f64>,
     unit: String,
     title: String,
+    /// The y axis's quantity: "voltage" when every variable is one (u, ŭ, e, target, noise).
+    quantity: &'static str,
 }
 
 impl Figure for Traces {
@@ -59,7 +61,7 @@ impl Figure for Traces {
             .x_desc("time (model time units)")
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
-            .y_desc(format!("voltage ({})", self.unit))
+            .y_desc(format!("{} ({})", self.quantity, self.unit))
             .label_style((FONT, 14))
             .draw()
             .map_err(msg)?;
@@ -259,6 +261,16 @@ pub fn plot_traces(file: &Path, what: &TracePlot, out: &Path) -> Result<usize, P
     let onsets = reader.events("time")?;
     let n = lines.len();
     let title = format!("{}: {}", what.population, what.variables.join(", "));
+    let voltages = ["u", "u_breve", "e", "target", "noise"];
+    let quantity = if what
+        .variables
+        .iter()
+        .all(|v| voltages.contains(&v.as_str()))
+    {
+        "voltage"
+    } else {
+        "value"
+    };
     render(
         out,
         (1000, 600),
@@ -267,6 +279,7 @@ pub fn plot_traces(file: &Path, what: &TracePlot, out: &Path) -> Result<usize, P
             onsets,
             unit,
             title,
+            quantity,
         },
     )?;
     Ok(n)

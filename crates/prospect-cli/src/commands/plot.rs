@@ -17,9 +17,9 @@ use super::collect::{newest_versions, status, superseded_list, trace_files};
 pub enum Kind {
     /// u, ŭ and target of chosen units over a time window.
     Traces,
-    /// A metric against epoch, one curve per file.
+    /// A metric against epoch (or trials), one curve per file.
     Learning,
-    /// A metric against epoch grouped by a parameter (mean ± sd over seeds).
+    /// A metric against epoch (or trials) grouped by a parameter (mean ± sd over seeds).
     Ablation,
 }
 
@@ -38,7 +38,7 @@ pub struct PlotRequest {
     pub input: PathBuf,
     /// Which figure.
     pub kind: Kind,
-    /// Parameter that groups runs (ablation), a dotted model key.
+    /// Parameters that group runs (ablation): dotted model keys, comma-separated.
     pub by: Option<String>,
     /// Metric to draw (learning, ablation).
     pub metric: String,
@@ -50,6 +50,8 @@ pub struct PlotRequest {
     pub units: Vec<usize>,
     /// Time window (traces).
     pub window: Option<(f64, f64)>,
+    /// Variables (traces); empty: `u`, `u_breve` and `target` where recorded.
+    pub variables: Vec<String>,
     /// The x axis (learning, ablation); `None`: trials when every run has the `trials`
     /// metric, else epochs.
     pub x: Option<XAxis>,
@@ -154,6 +156,20 @@ fn parameter_or_default(reader: &TraceReader, key: &str) -> Option<String> {
     parameter(reader, key).or_else(|| (key == "plasticity.rule").then(|| "local-error".into()))
 }
 
+/// The group of a run for `--by k1,k2,…`: `k1 = v1, k2 = v2` (one key: `k1 = v1`), or the first
+/// key the run lacks.
+fn group_of(reader: &TraceReader, by: &str) -> Result<String, String> {
+    by.split(',')
+        .map(str::trim)
+        .map(|key| {
+            parameter_or_default(reader, key)
+                .map(|v| format!("{key} = {v}"))
+                .ok_or_else(|| key.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|parts| parts.join(", "))
+}
+
 /// Refuses an `--out` whose folder does not exist (or is not a folder) before any file is read,
 /// in words: the drawing backend would otherwise fail only at the end, with an I/O error of the
 /// image encoder that names neither the folder nor `--out`.
@@ -202,9 +218,23 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             } else {
                 req.units.clone()
             };
+            // Variables asked for by name must exist (the defaults are drawn where recorded).
+            let variables = if req.variables.is_empty() {
+                vec!["u".into(), "u_breve".into(), "target".into()]
+            } else {
+                let available = reader.variables(&population)?;
+                if let Some(v) = req.variables.iter().find(|v| !available.contains(v)) {
+                    bail!(
+                        "{}: --variables {v}: not recorded in {population} (recorded: {})",
+                        file.display(),
+                        available.join(", ")
+                    );
+                }
+                req.variables.clone()
+            };
             let what = TracePlot {
                 population,
-                variables: vec!["u".into(), "u_breve".into(), "target".into()],
+                variables,
                 units,
                 window: req.window,
             };
@@ -256,8 +286,8 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             // Per point and seed only the newest version: older ones hold another model.
             let (files, superseded) = newest_versions(&files);
             for (old, _) in &superseded {
-                let value = parameter_or_default(&TraceReader::open(old)?, by)
-                    .with_context(|| format!("{}: no parameter {by}", old.display()))?;
+                let value = group_of(&TraceReader::open(old)?, by)
+                    .map_err(|key| anyhow::anyhow!("{}: no parameter {key}", old.display()))?;
                 groups.entry(value).or_default().1 += 1;
             }
             if !superseded.is_empty() {
@@ -270,8 +300,8 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
             let mut complete = Vec::new();
             for f in &files {
                 let reader = TraceReader::open(f)?;
-                let value = parameter_or_default(&reader, by)
-                    .with_context(|| format!("{}: no parameter {by}", f.display()))?;
+                let value = group_of(&reader, by)
+                    .map_err(|key| anyhow::anyhow!("{}: no parameter {key}", f.display()))?;
                 let status = status(&reader);
                 if status == "complete" {
                     complete.push((value, reader, f));
@@ -301,7 +331,7 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
                 .rev()
                 .filter(|(_, (runs, _))| !runs.is_empty())
                 .map(|(value, (runs, left_out))| AblationGroup {
-                    label: format!("{by} = {value}"),
+                    label: value,
                     runs,
                     left_out,
                 })

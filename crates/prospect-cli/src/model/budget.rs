@@ -12,6 +12,7 @@
 //! | `task.n_train`    | inputs and targets (`f32`), labels, the shuffled order: n · (4·(n_in + n_out) + 16) |
 //! | `task.n_test`     | the same for the test set                                          |
 //! | `training.epochs` | one metrics row per epoch (≤ 128 bytes) and the recorded-epoch list |
+//! | `training.batch` × `network.sizes`, reward rules | eligibility traces per batch column (eligibility, homeostatic, perturbation): 8 · batch · Σ n_l·(n_{l+1} + 1) · 3, named by the batch when it is above 1; built while the model is checked |
 //! | `integrator.method` | stiff methods (`rodas4`, `bdf`): Jacobian, iteration matrix and LU in the network's structure (`prospect_neuron` `network/jacobian.rs`): diagonal with look-ahead, 8 · 3 · batch · Σ n_l; one Σ n_l × Σ n_l block per sample without, 8 · 3 · batch · (Σ n_l)² |
 //!
 //! Record buffers are flushed in fixed-size chunks and do not grow with any key. The sum is
@@ -88,6 +89,13 @@ pub fn estimate(m: &ModelFile) -> Estimate {
         (true, true) => mul(&[8, 3, dim]),
         (true, false) => mul(&[8, 3, batch, neurons, neurons]),
     };
+    let reward =
+        prospect_reward::registry::find(&m.plasticity.rule).is_some_and(|r| r.needs_reward);
+    let traces = if reward {
+        mul(&[8, batch, synapses, 3])
+    } else {
+        0
+    };
     let (default_train, default_test) = match m.task.kind.as_str() {
         "idx" => (60_000, 10_000),
         _ => (5000, 1000),
@@ -100,6 +108,16 @@ pub fn estimate(m: &ModelFile) -> Estimate {
         parts: vec![
             ("network.sizes", weights),
             (state_key, state),
+            // One set of traces per batch column: with more than one column, the batch is what
+            // multiplies them (reward rules run one column in the reference settings).
+            (
+                if batch > 1 {
+                    "training.batch"
+                } else {
+                    "network.sizes"
+                },
+                traces,
+            ),
             ("task.n_train", mul(&[n_train, row])),
             ("task.n_test", mul(&[n_test, row])),
             ("training.epochs", epochs),

@@ -264,6 +264,28 @@ pub fn check(m: &ModelFile, raw: &toml::Table) -> Check {
             }
         }
         let trial = trial_config(m)?;
+        // REINFORCE's readout score differentiates the driver's low-pass ȳ, so it keeps its own
+        // copy of τ_r (`plasticity.reinforce.readout_tau`, default 0.1), which must be the
+        // driver's: a different one would give a wrong gradient without any error.
+        if entry.name == "reinforce" {
+            let own = m
+                .plasticity
+                .rules
+                .get("reinforce")
+                .and_then(|t| t.get("readout_tau"))
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(0.1);
+            if own != trial.readout_tau {
+                return fail(
+                    "plasticity.reinforce.readout_tau",
+                    format!(
+                        "{own} differs from trial.readout_tau = {}: the rule's score is the \
+                         derivative of the low-pass the policy reads, so set both alike",
+                        trial.readout_tau
+                    ),
+                );
+            }
+        }
         if trial.method.is_fixed_step() && m.integrator.dt > trial.trial_time {
             return fail(
                 "integrator.dt",
@@ -336,7 +358,11 @@ pub fn check(m: &ModelFile, raw: &toml::Table) -> Check {
             if !NETWORK_VARIABLES.contains(&v.as_str()) && !own.contains(v) {
                 let mut known: Vec<String> =
                     NETWORK_VARIABLES.iter().map(|s| s.to_string()).collect();
-                known.extend(own.iter().cloned());
+                for name in &own {
+                    if !known.contains(name) {
+                        known.push(name.clone());
+                    }
+                }
                 return fail(
                     "record.variables",
                     format!(

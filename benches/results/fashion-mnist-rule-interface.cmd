@@ -1,0 +1,1 @@
+cargo run --release -p prospect-neuron --example reproduce -- fashion 10   # after the rule interface (issue 10), on a machine loaded by other jobs (wall times not comparable); epoch 1 of the look-ahead run is identical in every field to the same run at 14ca463 (before the interface)
