@@ -447,6 +447,27 @@ fn gradient_bandit_runs_and_plots_against_trials() {
         labels.iter().any(|t| t == "plasticity.eta = 0.1 (n = 2)"),
         "{labels:?}"
     );
+    // Two single files: both runs are drawn (the second input is not ignored).
+    let other = dir.join("plasticity.eta=0.4_seed=1.h5");
+    let o = run(&[
+        "plot",
+        one.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--kind",
+        "ablation",
+        "--by",
+        "plasticity.eta",
+        "--metric",
+        "train_accuracy",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let labels = texts(&std::fs::read_to_string(&svg).unwrap());
+    assert!(
+        labels.iter().any(|t| t == "plasticity.eta = 0.4 (n = 1)"),
+        "{labels:?}"
+    );
     // A traces figure draws one file.
     let o = run(&[
         "plot",
