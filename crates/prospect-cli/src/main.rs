@@ -98,11 +98,13 @@ enum Command {
     },
     /// Draw a figure (PNG or SVG by extension) from a trace file or a folder.
     #[command(
-        after_help = "Examples:\n  prospect plot traces/sweep-yinyang-lookahead --kind ablation --by network.lookahead --out ablation.png\n  prospect plot traces/yinyang-lookahead-seed0.h5 --kind traces --population layer2 --units 0,1,2 --window 0,20 --out traces.svg\n  prospect plot traces/sweep-yinyang-lookahead --kind learning --metric test_loss --out loss.png\n  prospect plot traces/sweep-rules --kind ablation --by plasticity.rule --metric mean_reward --x trials --out rules.png\n  prospect plot traces/bandit --kind ablation --by plasticity.eta --metric train_accuracy --out fig2.5.png"
+        after_help = "Examples:\n  prospect plot traces/sweep-yinyang-lookahead --kind ablation --by network.lookahead --out ablation.png\n  prospect plot traces/yinyang-lookahead-seed0.h5 --kind traces --population layer2 --units 0,1,2 --window 0,20 --out traces.svg\n  prospect plot traces/sweep-yinyang-lookahead --kind learning --metric test_loss --out loss.png\n  prospect plot traces/sweep-wna-yinyang traces/sweep-reinforce-yinyang --kind ablation --by plasticity.rule --metric test_accuracy --out rules.png\n  prospect plot traces/bandit --kind ablation --by plasticity.eta --metric train_accuracy --out fig2.5.png"
     )]
     Plot {
-        /// Trace file or folder of trace files.
-        input: PathBuf,
+        /// Trace files or folders of trace files (several for learning and ablation figures,
+        /// e.g. one sweep folder per model: their runs are pooled).
+        #[arg(required = true, num_args = 1..)]
+        inputs: Vec<PathBuf>,
         /// Figure kind.
         #[arg(long, value_enum)]
         kind: Kind,
@@ -338,7 +340,7 @@ fn main() -> ExitCode {
             Err(e) => bad_input(chain(&e)),
         },
         Command::Plot {
-            input,
+            inputs,
             kind,
             by,
             metric,
@@ -353,7 +355,8 @@ fn main() -> ExitCode {
                 return bad_input("--window takes two times, t0,t1");
             }
             let req = PlotRequest {
-                input,
+                input: inputs[0].clone(),
+                also: inputs[1..].to_vec(),
                 kind,
                 by,
                 metric,

@@ -451,6 +451,60 @@ fn gradient_bandit_runs_and_plots_against_trials() {
     let labels = texts(&std::fs::read_to_string(&svg).unwrap());
     assert!(labels.iter().any(|t| t == "epoch"), "{labels:?}");
     assert!(!labels.iter().any(|t| t == "trials"), "{labels:?}");
+    // Several inputs are pooled, a file named twice counted once: the folder and one of its
+    // files give the same two runs per α.
+    let one = dir.join("plasticity.eta=0.1_seed=0.h5");
+    let o = run(&[
+        "plot",
+        d,
+        one.to_str().unwrap(),
+        "--kind",
+        "ablation",
+        "--by",
+        "plasticity.eta",
+        "--metric",
+        "train_accuracy",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let labels = texts(&std::fs::read_to_string(&svg).unwrap());
+    assert!(
+        labels.iter().any(|t| t == "plasticity.eta = 0.1 (n = 2)"),
+        "{labels:?}"
+    );
+    // Two single files: both runs are drawn (the second input is not ignored).
+    let other = dir.join("plasticity.eta=0.4_seed=1.h5");
+    let o = run(&[
+        "plot",
+        one.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--kind",
+        "ablation",
+        "--by",
+        "plasticity.eta",
+        "--metric",
+        "train_accuracy",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let labels = texts(&std::fs::read_to_string(&svg).unwrap());
+    assert!(
+        labels.iter().any(|t| t == "plasticity.eta = 0.4 (n = 1)"),
+        "{labels:?}"
+    );
+    // A traces figure draws one file.
+    let o = run(&[
+        "plot",
+        d,
+        "--kind",
+        "traces",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+    assert!(text(&o).1.contains("one trace file"), "{}", text(&o).1);
     // Two keys group by both (Fig. 2.5's four curves): α × seed here, one run per group.
     let o = run(&[
         "plot",

@@ -36,6 +36,8 @@ pub enum XAxis {
 pub struct PlotRequest {
     /// A trace file or a folder of them.
     pub input: PathBuf,
+    /// More trace files or folders, pooled with `input` (learning and ablation figures).
+    pub also: Vec<PathBuf>,
     /// Which figure.
     pub kind: Kind,
     /// Parameters that group runs (ablation): dotted model keys, comma-separated.
@@ -195,9 +197,18 @@ fn out_folder_exists(out: &Path) -> anyhow::Result<()> {
 /// Draws the requested figure; returns a one-line description for stdout.
 pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
     out_folder_exists(&req.out)?;
-    let files = inputs(&req.input)?;
+    let mut files = inputs(&req.input)?;
+    for more in &req.also {
+        files.extend(inputs(more)?);
+    }
+    // A file named twice (a folder and a file in it) counts once.
+    files.sort();
+    files.dedup();
     match req.kind {
         Kind::Traces => {
+            if files.len() != 1 {
+                bail!("--kind traces draws one trace file; {} given", files.len());
+            }
             let file = &files[0];
             let reader = TraceReader::open(file)?;
             // Say when the figure shows an unfinished run (`interrupted`: killed writer).
