@@ -239,3 +239,57 @@ fn reruns_are_identical_and_evaluation_does_not_disturb_training() {
     assert!(a.3.iter().all(|x| x.is_some()));
     assert!(c.3.iter().all(|x| x.is_none()));
 }
+
+/// Keeps the start time of every accepted step.
+struct StepTimes(Arc<Mutex<Vec<f64>>>);
+
+impl PlasticityRule for StepTimes {
+    fn name(&self) -> &'static str {
+        "step-times"
+    }
+    fn step(&mut self, v: &StepView<'_>, _p: &mut Parameters<'_>) -> Result<(), NetworkError> {
+        self.0.lock().unwrap().push(v.t());
+        Ok(())
+    }
+}
+
+/// An adaptive method holds the ramped input over its own steps: they must stop at the ramps'
+/// ends (the envelope's kinks) and take at least 16 levels per ramp; a free step size would
+/// cross a ramp in a few steps (the review found a 3-level staircase and a skipped ramp-down).
+/// Exact loop, so each step's view is its own start evaluation.
+#[test]
+fn adaptive_steps_follow_the_input_ramps() {
+    let mut net = yin_yang_net();
+    net.loop_treatment = prospect_neuron::LoopTreatment::Exact;
+    let mut c = short_trials(1, 1);
+    c.batch = 1;
+    c.method = prospect_ode::Method::Dopri5;
+    c.trial_time = 6.0;
+    c.readout_time = 5.5;
+    c.ramp_up = 1.0;
+    c.ramp_down = 1.0;
+    let split = yin_yang::split(10, 0, 3).unwrap();
+    let rewards = Rewards {
+        correct: 1.0,
+        wrong: -1.0,
+    };
+    let env = ContextualBandit::new(split.train, 1, Order::Shuffled, rewards).unwrap();
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let rule = Box::new(StepTimes(times.clone()));
+    let mut d = TrialDriver::new(net, rule, c, Box::new(env), None).unwrap();
+    d.run(&mut NullRecorder, &mut |_| {}).unwrap();
+    let t = times.lock().unwrap().clone();
+    for kink in [1.0, 5.0] {
+        assert!(
+            t.iter().any(|x| (x - kink).abs() < 1e-12),
+            "no step starts at {kink}: {t:?}"
+        );
+    }
+    let up = t.iter().filter(|x| **x < 1.0).count();
+    let down = t.iter().filter(|x| **x >= 5.0).count();
+    assert!(
+        up >= 16 && down >= 16,
+        "{up} and {down} steps in the ramps: {t:?}"
+    );
+    assert!(t.iter().filter(|x| (1.0..5.0).contains(*x)).count() < 100);
+}

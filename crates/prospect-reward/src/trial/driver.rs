@@ -18,6 +18,32 @@ use super::TrialConfig;
 use super::envelope::envelope;
 use super::policy::{Policy, winner};
 
+/// Ramp levels an adaptive step may hold: inside a ramp a step is at most 1/[`RAMP_LEVELS`] of
+/// the ramp long, so the held input follows the raised cosine in at least that many levels.
+pub const RAMP_LEVELS: f64 = 16.0;
+
+/// Where an adaptive method's next step may end, from time `t` in the trial that started at
+/// `trial_start`: at most `t_end`, never across a ramp's start or end (the input's kinks), and
+/// inside a ramp at most a [`RAMP_LEVELS`]th of it ahead. Fixed-step methods hold the input
+/// over their own steps and need none of this.
+fn step_target(t: f64, t_end: f64, trial_start: f64, trial: f64, up: f64, down: f64) -> f64 {
+    let s = t - trial_start;
+    let mut target = t_end;
+    for breakpoint in [up, trial - down] {
+        let tb = trial_start + breakpoint;
+        if tb > t && tb < target {
+            target = tb;
+        }
+    }
+    if up > 0.0 && s < up {
+        target = target.min(t + up / RAMP_LEVELS);
+    }
+    if down > 0.0 && s >= trial - down {
+        target = target.min(t + down / RAMP_LEVELS);
+    }
+    target
+}
+
 /// A held-out environment for the greedy evaluation: each of its first `samples` observations
 /// (in its own, deterministic order) is presented once, with noise, nudging and plasticity off.
 pub struct TestSet {
@@ -516,7 +542,9 @@ impl TrialDriver {
     }
 
     /// Integrates from the current time to `t_end` step by step: before each step the input is
-    /// the observation times the envelope at the step's start (held over the step), after each
+    /// the observation times the envelope at the step's start (held over the step; an adaptive
+    /// method's steps stop at the ramps' ends and take at most [`RAMP_LEVELS`] levels per ramp,
+    /// [`step_target`]), after each
     /// the low-pass advances exactly with the step's output rates held,
     /// `ȳ ← ȳ e^{−Δt/τ_r} + (1 − e^{−Δt/τ_r}) r_L`, and rows are recorded where wanted.
     fn integrate(
@@ -549,7 +577,12 @@ impl TrialDriver {
                 self.ode.system_mut().set_input(&self.input)?;
                 last_factor = factor;
             }
-            let done = self.ode.step_toward(t_end);
+            let target = if adaptive {
+                step_target(t, t_end, trial_start, trial, up, down)
+            } else {
+                t_end
+            };
+            let done = self.ode.step_toward(target);
             done.map_err(|source| self.ode.system().explain(epoch, source))?;
             let dt = self.ode.t() - t;
             let rates = self.ode.system().step_rate(top);
