@@ -242,6 +242,12 @@ fn bad_reward_keys_name_the_file_and_key() {
             "non-input layer",
         ),
         (
+            "reinforce-without-a-stochastic-element",
+            model.replace("rule = \"wna-reward\"", "rule = \"reinforce\""),
+            "plasticity.rule",
+            "stochastic element",
+        ),
+        (
             "noise-missing-sigma",
             model.replace("sigma = 1.0 ", ""),
             "network.noise[0].sigma",

@@ -286,6 +286,22 @@ pub fn check(m: &ModelFile, raw: &toml::Table) -> Check {
                 );
             }
         }
+        // REINFORCE learns from the score of its stochastic elements only: Bernoulli units, or
+        // a softmax readout. With neither, every update is zero and the run would "learn"
+        // nothing without a word.
+        if entry.name == "reinforce"
+            && !trial.policy.has_probabilities()
+            && !network
+                .noise
+                .iter()
+                .any(|n| matches!(n.kind, prospect_neuron::NoiseKind::Bernoulli))
+        {
+            return fail(
+                "plasticity.rule",
+                "reinforce needs a stochastic element to learn from: Bernoulli units ([[network.noise]] kind = \"bernoulli\") or trial.policy = \"softmax\""
+                    .to_string(),
+            );
+        }
         if trial.method.is_fixed_step() && m.integrator.dt > trial.trial_time {
             return fail(
                 "integrator.dt",
