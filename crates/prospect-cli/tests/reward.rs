@@ -248,6 +248,14 @@ fn bad_reward_keys_name_the_file_and_key() {
             "stochastic element",
         ),
         (
+            "node-perturbation-without-noise",
+            model
+                .replace("rule = \"wna-reward\"", "rule = \"node-perturbation\"")
+                .replace("sigma = 1.0 ", "sigma = 0.0 "),
+            "network.noise",
+            "learns from the noise alone",
+        ),
+        (
             "noise-missing-sigma",
             model.replace("sigma = 1.0 ", ""),
             "network.noise[0].sigma",

@@ -302,6 +302,20 @@ pub fn check(m: &ModelFile, raw: &toml::Table) -> Check {
                     .to_string(),
             );
         }
+        // Node perturbation learns from its noise alone: with every noise at σ·gain = 0 each
+        // update is zero.
+        if entry.name == "node-perturbation"
+            && network.noise.iter().all(|n| match n.kind {
+                prospect_neuron::NoiseKind::OrnsteinUhlenbeck { sigma, .. }
+                | prospect_neuron::NoiseKind::White { sigma } => sigma * n.gain == 0.0,
+                prospect_neuron::NoiseKind::Bernoulli => true,
+            })
+        {
+            return fail(
+                "network.noise",
+                "node-perturbation needs OU or white noise with sigma · gain ≠ 0 on a layer: it learns from the noise alone".to_string(),
+            );
+        }
         if trial.method.is_fixed_step() && m.integrator.dt > trial.trial_time {
             return fail(
                 "integrator.dt",
