@@ -10,6 +10,7 @@
 //!   time, reads actions with a policy and delivers rewards.
 
 pub mod baseline;
+pub mod qagrel;
 pub mod registry;
 pub mod rules;
 pub mod trace;
