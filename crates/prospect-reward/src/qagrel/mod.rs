@@ -18,8 +18,13 @@
 //! from its own random matrices and changes by the same rule with pre and post swapped,
 //! `ΔB_k = (ΔW_{k+1})ᵀ`; fixed random feedback is feedback alignment.
 //!
-//! This issue-11 module is the core only (network, update, feedback modes); the protocol,
-//! baseline and command-line wiring follow.
+//! [`backprop_step`] is the error-backprop baseline on the same network (`backprop.rs`). This
+//! issue-11 module is the core only (network, update, feedback modes, baseline); the paper's
+//! protocol and the command-line wiring follow.
+
+mod backprop;
+
+pub use backprop::backprop_step;
 
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
