@@ -1,0 +1,1 @@
+cargo run --release -p prospect-reward --example qagrel_fashion -- 3 0   # issue 11 first look: 784-300-100-10, symmetric feedback, α 0.5 vs backprop α 0.05, batch 100, f64; not yet the paper's protocol
