@@ -18,7 +18,9 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
 
 fn batch(set: &Dataset, ids: &[usize]) -> DMatrix<f64> {
-    DMatrix::from_fn(set.n_inputs, ids.len(), |i, b| f64::from(set.input(ids[b])[i]))
+    DMatrix::from_fn(set.n_inputs, ids.len(), |i, b| {
+        f64::from(set.input(ids[b])[i])
+    })
 }
 
 fn accuracy(net: &QagrelNet, set: &Dataset) -> f64 {
@@ -28,7 +30,9 @@ fn accuracy(net: &QagrelNet, set: &Dataset) -> f64 {
         let h = net.forward(&batch(set, chunk));
         let q = h.last().unwrap();
         for (b, &id) in chunk.iter().enumerate() {
-            let best = (0..q.nrows()).max_by(|&i, &j| q[(i, b)].total_cmp(&q[(j, b)])).unwrap();
+            let best = (0..q.nrows())
+                .max_by(|&i, &j| q[(i, b)].total_cmp(&q[(j, b)]))
+                .unwrap();
             correct += usize::from(best == set.labels[id]);
         }
     }
