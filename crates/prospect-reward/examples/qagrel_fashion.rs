@@ -67,10 +67,10 @@ fn main() {
                     let q = h.last().unwrap();
                     let mut actions = Vec::with_capacity(ids.len());
                     let mut rewards = Vec::with_capacity(ids.len());
-                    for b in 0..ids.len() {
+                    for (b, &label) in labels.iter().enumerate() {
                         let values: Vec<f64> = q.column(b).iter().copied().collect();
                         let a = policy.select(&values, &mut rng, &mut probs);
-                        let r = if a == labels[b] { 1.0 } else { 0.0 };
+                        let r = if a == label { 1.0 } else { 0.0 };
                         reward += r;
                         actions.push(a);
                         rewards.push(r);
