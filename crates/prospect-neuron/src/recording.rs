@@ -104,6 +104,21 @@ pub fn emit_rows(
     Ok(())
 }
 
+/// Evaluates the network at the integrator's current time and state and emits its rows there
+/// ([`emit_rows`]); a fault of that evaluation (e.g. a fixed point that did not converge) fails
+/// instead.
+pub fn record_now(
+    recorder: &mut dyn Recorder,
+    ode: &mut prospect_ode::Integrator<Network>,
+) -> Result<(), NetworkError> {
+    let t = ode.t();
+    ode.derivative(); // evaluates the network at (t, u)
+    if let Some(fault) = ode.system().fault() {
+        return Err(fault.clone());
+    }
+    emit_rows(recorder, ode.system(), t, ode.state())
+}
+
 /// Records nothing.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NullRecorder;

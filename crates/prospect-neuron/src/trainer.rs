@@ -423,8 +423,7 @@ impl Trainer {
         // Step by step, recording after each accepted step. `step_toward` lets the method pick
         // its step (an adaptive one has none before its first step) and lands on `t_end`; the
         // integrator's step limit applies to the whole presentation, not to each one-step call.
-        let stats = self.ode.stats();
-        let steps_before = stats.accepted_steps + stats.rejected_steps;
+        let steps_before = steps_taken(&self.ode);
         let max_steps =
             max_steps_per_presentation(self.ode.system().config(), self.config.presentation_time);
         while self.ode.t() < t_end {
@@ -450,15 +449,9 @@ impl Trainer {
                     after = tr;
                 }
             }
-            let stats = self.ode.stats();
             if !self.config.method.is_fixed_step()
-                && stats.accepted_steps + stats.rejected_steps - steps_before > max_steps
+                && let Some(source) = over_step_limit(&self.ode, steps_before, max_steps)
             {
-                let source = OdeError::MaxStepsExceeded {
-                    t: self.ode.t(),
-                    h: self.ode.step_size(),
-                    max_steps,
-                };
                 return Err(self.failure(epoch, source));
             }
             if recorder.wants(self.ode.t()) {
@@ -492,11 +485,7 @@ impl Trainer {
     /// Emits u, ŭ, r, e of every layer (first sample of the batch) and the target. A value that
     /// is not a finite f32 (NaN, or beyond ±3.4e38, which the file cannot hold) fails the run.
     fn record_rows(&mut self, recorder: &mut dyn Recorder) -> Result<(), NetworkError> {
-        let t = self.ode.t();
-        self.ode.derivative(); // evaluates the network at (t, u)
-        self.check_network()?;
-        let state = self.ode.state().to_vec();
-        self.emit_rows(recorder, t, &state)
+        crate::recording::record_now(recorder, &mut self.ode)
     }
 
     /// Records the rows at time `tr` inside the last accepted step: the state from the
@@ -576,6 +565,27 @@ impl Trainer {
             tally.count += 1;
         }
     }
+}
+
+/// Integrator steps taken so far, accepted and rejected.
+pub fn steps_taken(ode: &Integrator<Network>) -> usize {
+    let stats = ode.stats();
+    stats.accepted_steps + stats.rejected_steps
+}
+
+/// The failure of a presentation or trial whose adaptive steps ran past its limit: more than
+/// `max_steps` steps since the count `before` ([`steps_taken`]) gives `MaxStepsExceeded` at the
+/// integrator's current time and step size; `None` within the limit.
+pub fn over_step_limit(
+    ode: &Integrator<Network>,
+    before: usize,
+    max_steps: usize,
+) -> Option<OdeError> {
+    (steps_taken(ode) - before > max_steps).then(|| OdeError::MaxStepsExceeded {
+        t: ode.t(),
+        h: ode.step_size(),
+        max_steps,
+    })
 }
 
 /// Most integrator steps (accepted and rejected) one presentation may take before the run

@@ -321,6 +321,16 @@ impl Network {
         Ok(())
     }
 
+    /// Whether the loop treatment is one of the one-step-delayed schemes (vanilla, Jacobi with
+    /// look-ahead): their step signals come from the previous step's evaluation, the memory.
+    pub(crate) fn delayed(&self) -> bool {
+        self.config.lookahead
+            && matches!(
+                self.config.loop_treatment,
+                crate::LoopTreatment::Vanilla | crate::LoopTreatment::Jacobi
+            )
+    }
+
     /// Makes every step evaluate the network at its start (even where no rule learns), so
     /// [`Network::step_rate`] is valid after each accepted step (e.g. for a policy's low-pass of
     /// the output).
@@ -333,12 +343,7 @@ impl Network {
     /// after an accepted step when plasticity with a rule is on, a delayed loop treatment runs,
     /// or [`Network::set_step_readout`] is on.
     pub fn step_rate(&self, k: usize) -> &[f64] {
-        let delayed = self.config.lookahead
-            && matches!(
-                self.config.loop_treatment,
-                crate::LoopTreatment::Vanilla | crate::LoopTreatment::Jacobi
-            );
-        if delayed {
+        if self.delayed() {
             &self.memory[k].rate
         } else {
             &self.at_start[k].rate

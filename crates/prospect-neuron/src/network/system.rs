@@ -112,12 +112,8 @@ impl OdeSystem for Network {
     /// Asks for the step-start evaluation when this step learns or moves the delayed schemes'
     /// memory; otherwise (e.g. the exact treatment during evaluation) a cached `f` may be used.
     fn on_step_start(&mut self, _t0: f64, _y0: &[f64]) -> bool {
-        let delayed = self.config.lookahead
-            && matches!(
-                self.config.loop_treatment,
-                LoopTreatment::Vanilla | LoopTreatment::Jacobi
-            );
-        let wanted = delayed || self.step_readout || (self.plasticity_on && self.rule.is_some());
+        let wanted =
+            self.delayed() || self.step_readout || (self.plasticity_on && self.rule.is_some());
         self.awaiting_start = wanted;
         self.start_recorded = false;
         wanted
@@ -139,11 +135,9 @@ impl OdeSystem for Network {
                 // the memory, since a pattern change replaces `input`): the update lags one step,
                 // like Jacobi's. Pairing e^n with r^n of the same step instead is also consistent
                 // but collapsed 3 of 5 Yin-Yang seeds within 200 epochs (docs/reproduction.md §2).
-                let jacobi =
-                    self.config.lookahead && self.config.loop_treatment == LoopTreatment::Jacobi;
                 let vanilla =
                     self.config.lookahead && self.config.loop_treatment == LoopTreatment::Vanilla;
-                let source = if jacobi || vanilla {
+                let source = if self.delayed() {
                     &self.memory
                 } else {
                     &self.at_start
@@ -176,12 +170,7 @@ impl OdeSystem for Network {
                 self.stats.plasticity_updates += 1;
                 changed = true;
             }
-            if self.config.lookahead
-                && matches!(
-                    self.config.loop_treatment,
-                    LoopTreatment::Vanilla | LoopTreatment::Jacobi
-                )
-            {
+            if self.delayed() {
                 std::mem::swap(&mut self.memory, &mut self.at_start);
                 std::mem::swap(&mut self.memory_input, &mut self.at_start_input);
                 if self.latest == Latest::AtStart {

@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use prospect_neuron::trainer::max_steps_per_presentation;
+use prospect_neuron::trainer::{max_steps_per_presentation, over_step_limit, steps_taken};
 use prospect_neuron::{
     Network, NetworkConfig, NetworkError, PlasticityRule, Recorder, Reward, TrialEvent,
 };
-use prospect_ode::{Integrator, OdeError, OdeSystem, Options};
+use prospect_ode::{Integrator, OdeSystem, Options};
 use prospect_tasks::TaskError;
 use prospect_tasks::environment::{ActionSpace, Actions, Environment, Outcome};
 use rand::SeedableRng;
@@ -560,8 +560,7 @@ impl TrialDriver {
             (cfg.trial_time, cfg.ramp_up, cfg.ramp_down, cfg.readout_tau);
         let adaptive = !cfg.method.is_fixed_step();
         let max_steps = max_steps_per_presentation(self.ode.system().config(), trial);
-        let stats = self.ode.stats();
-        let steps_before = stats.accepted_steps + stats.rejected_steps;
+        let steps_before = steps_taken(&self.ode);
         let top = self.ode.system().layers() - 1;
         // Fixed-step times are compared with a tolerance of a millionth of a step, so rounding in
         // t does not add a sliver of a step.
@@ -597,23 +596,11 @@ impl TrialDriver {
             if let Some(fault) = self.ode.system().fault() {
                 return Err(fault.clone());
             }
-            let stats = self.ode.stats();
-            if adaptive && stats.accepted_steps + stats.rejected_steps - steps_before > max_steps {
-                let source = OdeError::MaxStepsExceeded {
-                    t: self.ode.t(),
-                    h: self.ode.step_size(),
-                    max_steps,
-                };
+            if adaptive && let Some(source) = over_step_limit(&self.ode, steps_before, max_steps) {
                 return Err(self.ode.system().explain(epoch, source));
             }
             if learning && recorder.wants(self.ode.t()) {
-                let t = self.ode.t();
-                self.ode.derivative();
-                if let Some(fault) = self.ode.system().fault() {
-                    return Err(fault.clone());
-                }
-                let state = self.ode.state().to_vec();
-                prospect_neuron::recording::emit_rows(recorder, self.ode.system(), t, &state)?;
+                prospect_neuron::recording::record_now(recorder, &mut self.ode)?;
             }
         }
         Ok(())
