@@ -23,8 +23,10 @@
 //! protocol and the command-line wiring follow.
 
 mod backprop;
+mod learner;
 
 pub use backprop::backprop_step;
+pub use learner::{BatchLearner, NetSpec, Precision, build};
 
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
