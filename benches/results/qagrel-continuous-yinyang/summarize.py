@@ -23,4 +23,4 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.h5")):
     by.setdefault(la, []).append(acc[-1])
 for la, v in sorted(by.items()):
     print(json.dumps({"network.lookahead": la, "runs": len(v), "mean": round(float(np.mean(v)), 4),
-                      "sd": round(float(np.std(v, ddof=1)), 4)}))
+                      "sd": round(float(np.std(v, ddof=1)), 4) if len(v) > 1 else None}))

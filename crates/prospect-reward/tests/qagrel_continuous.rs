@@ -29,7 +29,11 @@ fn config(lookahead: bool, treatment: LoopTreatment, beta: f64) -> NetworkConfig
     c
 }
 
-fn build(cfg: &NetworkConfig, eta: f64, params: &Value) -> Result<Box<dyn PlasticityRule>, RuleError> {
+fn build(
+    cfg: &NetworkConfig,
+    eta: f64,
+    params: &Value,
+) -> Result<Box<dyn PlasticityRule>, RuleError> {
     let cx = RuleContext {
         network: cfg,
         eta: vec![eta; cfg.sizes.len() - 1],
@@ -147,7 +151,14 @@ fn continuous_update_follows_the_algorithmic_one_at_small_beta() {
     for (lookahead, treatment, settle, window, eta, dt) in [
         (true, LoopTreatment::Exact, 0.0, 1.0, 1.0, 0.01),
         (true, LoopTreatment::Vanilla, 10.0 * TAU, 1.0, 1.0, 0.01),
-        (false, LoopTreatment::Exact, 40.0 * TAU, 100.0 * TAU, 1e-3, 0.1),
+        (
+            false,
+            LoopTreatment::Exact,
+            40.0 * TAU,
+            100.0 * TAU,
+            1e-3,
+            0.1,
+        ),
     ] {
         let what = format!("lookahead {lookahead}, {treatment:?}");
         let (alg, mut ode) = pair(config(lookahead, treatment, beta), dt, eta);
@@ -160,7 +171,12 @@ fn continuous_update_follows_the_algorithmic_one_at_small_beta() {
         let h = alg.forward(&x);
         // No ReLU unit near its kink: the nudge moves hidden voltages by ~β |δ| ‖W‖ ≤ 1e-2.
         let margin = (1..3)
-            .flat_map(|k| (&alg.weights[k - 1] * &h[k - 1]).iter().copied().collect::<Vec<_>>())
+            .flat_map(|k| {
+                (&alg.weights[k - 1] * &h[k - 1])
+                    .iter()
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
             .fold(f64::INFINITY, |m, v| m.min(v.abs()));
         assert!(margin > 1e-2, "a hidden unit within {margin} of its kink");
         let t0 = ode.t();
@@ -214,7 +230,11 @@ fn only_the_selected_output_is_nudged_and_only_in_the_window() {
             let j = b * n + i;
             if i == ACTIONS[b] {
                 let want = beta * (REWARDS[b] - u[j]);
-                assert!((e[j] - want).abs() < 1e-12, "column {b}: {} vs {want}", e[j]);
+                assert!(
+                    (e[j] - want).abs() < 1e-12,
+                    "column {b}: {} vs {want}",
+                    e[j]
+                );
                 assert!(e[j].abs() > 1e-3);
             } else {
                 assert_eq!(e[j], 0.0, "column {b}, unselected output {i}");
@@ -265,7 +285,10 @@ fn the_selected_value_moves_toward_the_reward() {
         }
         let dw = ode.system().weights()[2].row(1) - before.row(1);
         let sign = target.signum();
-        assert!(dw.iter().all(|v| sign * v >= 0.0) && dw.norm() > 1e-3, "{dw}");
+        assert!(
+            dw.iter().all(|v| sign * v >= 0.0) && dw.norm() > 1e-3,
+            "{dw}"
+        );
     }
 }
 
@@ -327,6 +350,8 @@ fn parameters_are_checked() {
         learn_biases: true,
         batch: BATCH,
     };
-    let e = (find("qagrel").unwrap().build)(&Value::Null, &cx).err().unwrap();
+    let e = (find("qagrel").unwrap().build)(&Value::Null, &cx)
+        .err()
+        .unwrap();
     assert!(e.reason.contains("plasticity.eta"), "{e}");
 }
