@@ -151,15 +151,13 @@ impl<T: Real> FastNet<T> {
             if let Some(bias) = &self.bias {
                 for col in out.chunks_exact_mut(n[k + 1]) {
                     for (v, &b) in col.iter_mut().zip(&bias[k]) {
-                        *v = *v + b;
+                        *v += b;
                     }
                 }
             }
             if k + 1 < layers {
                 for v in out.iter_mut() {
-                    if !(*v > T::ZERO) {
-                        *v = T::ZERO;
-                    }
+                    *v = if *v > T::ZERO { *v } else { T::ZERO };
                 }
             }
         }
@@ -182,9 +180,7 @@ impl<T: Real> FastNet<T> {
         };
         product(self.threads, below, false, T::ONE, f, above);
         for (v, &a) in below.iter_mut().zip(&self.h[k]) {
-            if !(a > T::ZERO) {
-                *v = T::ZERO;
-            }
+            *v = if a > T::ZERO { *v } else { T::ZERO };
         }
     }
 
@@ -237,8 +233,7 @@ impl<T: Real> FastNet<T> {
             let p = &mut self.p[layers - 1];
             let h = &self.h[layers - 1];
             let w = &self.w[layers - 1];
-            for b in 0..batch {
-                let (s, c) = (actions[b], self.coef[b]);
+            for (b, (&s, &c)) in actions.iter().zip(&self.coef[..batch]).enumerate() {
                 let col = b * n_top..(b + 1) * n_top;
                 for ((j, v), &a) in p[col.clone()].iter_mut().enumerate().zip(&h[col.clone()]) {
                     let f = match gather_fb {
