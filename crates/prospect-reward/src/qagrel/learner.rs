@@ -51,8 +51,12 @@ pub trait BatchLearner: Send {
     fn weights(&self) -> Vec<DMatrix<f64>>;
     /// The feedback matrices `B_k` (`n_{k+1} × n_{k+2}`) of learned and fixed feedback.
     fn feedback(&self) -> Option<Vec<DMatrix<f64>>>;
-    /// The biases `b_k` (`n_{k+1}`) as f64, when the network has them.
-    fn biases(&self) -> Option<Vec<DVector<f64>>>;
+    /// The biases `b_k` (`n_{k+1}`) as f64, when the network has them (added after the
+    /// contract was first written, so it has a default: `None`, right for a learner without
+    /// biases; both networks of [`build`] and [`build_reference`] override it).
+    fn biases(&self) -> Option<Vec<DVector<f64>>> {
+        None
+    }
 }
 
 /// The network `spec` describes, weights drawn with `seed`: the fast kernels (`fast/`) in the

@@ -27,7 +27,7 @@ mod fast;
 mod learner;
 
 pub use backprop::backprop_step;
-pub use fast::{FastNet, Real};
+pub use fast::{FastNet, Real, Threads, View, product};
 pub use learner::{BatchLearner, NetSpec, Precision, build, build_reference};
 
 use nalgebra::{DMatrix, DVector};

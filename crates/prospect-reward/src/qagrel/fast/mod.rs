@@ -23,7 +23,7 @@ use nalgebra::{DMatrix, DVector};
 
 use super::learner::BatchLearner;
 use super::{FeedbackMode, QagrelNet};
-use product::{Threads, View, product};
+pub use product::{Threads, View, product};
 pub use real::Real;
 
 /// A network in precision `T`: weights `W_k` (`n_{k+1} × n_k`), optional biases and feedback
