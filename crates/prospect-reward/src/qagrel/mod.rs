@@ -24,6 +24,7 @@
 
 mod backprop;
 mod learner;
+pub mod protocol;
 
 pub use backprop::backprop_step;
 pub use learner::{BatchLearner, NetSpec, Precision, build};
