@@ -25,6 +25,7 @@
 mod backprop;
 mod fast;
 mod learner;
+pub mod protocol;
 
 pub use backprop::backprop_step;
 pub use fast::{FastNet, Real, Threads, View, product};
