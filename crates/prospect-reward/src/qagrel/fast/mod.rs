@@ -48,8 +48,9 @@ pub struct FastNet<T: Real> {
     p: Vec<Vec<T>>,
     /// Per-sample factors `(α/B) δ_b`.
     coef: Vec<T>,
-    /// Weight changes `ΔW_k` for `k ≥ 1` (the top one's rank-structured sum; with learned
-    /// feedback also the lower ones, added to `W_k` and, transposed, to `B_{k−1}`).
+    /// Weight changes `ΔW_k` for `k ≥ 1` and for the top layer (the top one's rank-structured
+    /// sum; with learned feedback also the lower ones, added to `W_k` and, transposed, to
+    /// `B_{k−1}`).
     dw: Vec<Vec<T>>,
 }
 
@@ -90,10 +91,10 @@ impl<T: Real> FastNet<T> {
             coef: Vec::new(),
             dw: (0..layers)
                 .map(|k| {
-                    if k == 0 {
-                        Vec::new()
-                    } else {
+                    if k >= 1 || layers == 1 {
                         vec![T::ZERO; sizes[k + 1] * sizes[k]]
+                    } else {
+                        Vec::new()
                     }
                 })
                 .collect(),

@@ -151,6 +151,27 @@ fn fast_f64_qagrel_equals_the_reference_in_every_mode() {
     }
 }
 
+/// Shallow nets: no hidden layer (the output layer's rank-structured change is the only one)
+/// and one hidden layer (no product sends a signal down), every mode, both updates, same bound.
+#[test]
+fn fast_f64_equals_the_reference_without_or_with_one_hidden_layer() {
+    for sizes in [&[9, 4][..], &[9, 6, 4][..]] {
+        for mode in MODES {
+            for backprop in [false, true] {
+                let s = spec(sizes, mode, true, Precision::F64, 1);
+                let start = params(build_reference(&s, 8).as_ref());
+                let want = drive(build_reference(&s, 8).as_mut(), &BATCHES, backprop, 0.6);
+                let got = drive(build(&s, 8).as_mut(), &BATCHES, backprop, 0.6);
+                let (e, eq) = rel_change_error(&start, &got, &want);
+                assert!(
+                    e <= 1e-12 && eq <= 1e-12,
+                    "{sizes:?} {mode:?} backprop {backprop}: parameters {e:e}, q {eq:e}"
+                );
+            }
+        }
+    }
+}
+
 /// The same for the backprop step (loss too), with and without biases.
 #[test]
 fn fast_f64_backprop_equals_the_reference() {
