@@ -6,6 +6,7 @@ python3 benches/results/qagrel-continuous-yinyang/summarize.py traces/sweep-qagr
 import glob
 import json
 import sys
+import tomllib
 
 import h5py
 import numpy as np
@@ -15,7 +16,8 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.h5")):
     with h5py.File(path, "r") as h:
         acc = [float(x) for x in h["metrics/test_accuracy/value"][:]]
         trials = [int(x) for x in h["metrics/trials/value"][:]]
-        la = str(h.attrs["param:network.lookahead"])
+        model = tomllib.loads(h.attrs["model_effective"])
+        la = str(model["network"]["lookahead"]).lower()
         seed = int(h.attrs["seed"])
     print(json.dumps({"file": path.split("/")[-1], "network.lookahead": la, "seed": seed,
                       "final_test_accuracy": acc[-1], "trials": trials[-1],
