@@ -192,6 +192,15 @@ pub fn pieces(x: &[f64], values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// What one panel shows: its caption, its y axis, the note drawn when the run has no series of
+/// this family, and the series.
+struct Panel<'a> {
+    caption: String,
+    y_label: &'a str,
+    missing: String,
+    series: &'a [ClassSeries],
+}
+
 struct Classes<'a> {
     runs: &'a [ClassRun],
     x_label: &'a str,
@@ -208,18 +217,21 @@ const WIDTH_PX: u32 = 1400;
 const LEGEND_PX: u32 = 150;
 
 impl Classes<'_> {
-    /// One panel: the series of one family of one run, or a note when the run has none.
-    #[allow(clippy::too_many_arguments)]
+    /// One panel: the series of one family of one run against `x` (shared range `xr`), or a
+    /// note when the run has none.
     fn panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        caption: &str,
-        y_label: &str,
-        missing: &str,
+        panel: &Panel,
         x: &[f64],
-        series: &[ClassSeries],
         xr: (f64, f64),
     ) -> Result<(), String> {
+        let Panel {
+            caption,
+            y_label,
+            missing,
+            series,
+        } = panel;
         // Fractions: the whole [0, 1] always, so that rows compare at a glance.
         let data = padded_range(
             series
@@ -237,7 +249,7 @@ impl Classes<'_> {
         chart
             .configure_mesh()
             .x_desc(self.x_label)
-            .y_desc(y_label)
+            .y_desc(*y_label)
             .x_labels(((xr.1 - xr.0).floor() as usize + 1).clamp(2, 10))
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
@@ -259,7 +271,7 @@ impl Classes<'_> {
                 )))
                 .map_err(msg)?;
         }
-        for s in series {
+        for s in series.iter() {
             let c = colour(s.index);
             for piece in pieces(x, &s.values) {
                 if piece.len() == 1 {
@@ -316,28 +328,24 @@ impl Figure for Classes<'_> {
             let (left, right) = panels.split_horizontally((WIDTH_PX - LEGEND_PX) / 2);
             // Panel letters as in the paper: (a) (b) for the first run, (c) (d) for the next.
             let letter = |j: usize| char::from(b'a' + ((2 * k + j) % 26) as u8);
-            self.panel(
-                &left,
-                &format!(
+            let selected = Panel {
+                caption: format!(
                     "({}) {}: selection frequency per action",
                     letter(0),
                     run.label
                 ),
-                "fraction of acts selecting it",
-                &format!("no {SELECTED}<a> metrics in this run"),
-                &run.x,
-                &run.selected,
-                xr,
-            )?;
-            self.panel(
-                &right,
-                &format!("({}) {}: fraction correct per class", letter(1), run.label),
-                "fraction of its acts correct",
-                &format!("no {CLASS_ACCURACY}<c> metrics in this run"),
-                &run.x,
-                &run.accuracy,
-                xr,
-            )?;
+                y_label: "fraction of acts selecting it",
+                missing: format!("no {SELECTED}<a> metrics in this run"),
+                series: &run.selected,
+            };
+            let accuracy = Panel {
+                caption: format!("({}) {}: fraction correct per class", letter(1), run.label),
+                y_label: "fraction of its acts correct",
+                missing: format!("no {CLASS_ACCURACY}<c> metrics in this run"),
+                series: &run.accuracy,
+            };
+            self.panel(&left, &selected, &run.x, xr)?;
+            self.panel(&right, &accuracy, &run.x, xr)?;
             Self::legend(&legend, run)?;
         }
         Ok(())

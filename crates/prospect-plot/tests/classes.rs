@@ -206,7 +206,7 @@ fn class_figures_have_a_row_of_two_panels_per_run_and_a_line_per_piece() {
         assert!(labels.iter().any(|l| l == t), "missing {t}: {labels:?}");
     }
     let png = temp("classes.png");
-    plot_classes(&[a.clone()], "epoch", "Fig. 6", &png).unwrap();
+    plot_classes(std::slice::from_ref(&a), "epoch", "Fig. 6", &png).unwrap();
     let bytes = std::fs::read(&png).unwrap();
     assert!(
         bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
