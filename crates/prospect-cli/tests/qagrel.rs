@@ -312,6 +312,29 @@ fn bad_algorithmic_keys_exit_2_naming_the_key() {
         );
         assert!(!dir.join("never.h5").exists(), "{set}: a trace was written");
     }
+    // Sizes beyond the memory available are refused naming the key that drives them
+    // (model/budget.rs, the algorithmic estimate), before anything is allocated.
+    for (set, key) in [
+        ("network.sizes=[16, 100000000, 10]", "network.sizes"),
+        ("training.batch=100000000", "training.batch"),
+        ("training.epochs=1000000000000", "training.epochs"),
+        ("task.n_test=1000000000000", "task.n_test"),
+    ] {
+        let o = run(&[
+            "--max-memory",
+            "4G",
+            "run",
+            qagrel.to_str().unwrap(),
+            "--set",
+            set,
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{set}: {err}");
+        assert!(
+            err.contains(&format!("{key}: needs")) && err.contains("GB --max-memory"),
+            "{set}: {err}"
+        );
+    }
     // The algorithmic keys mean nothing to the prospective network.
     let yinyang = repo().join("models/yinyang-lookahead.toml");
     let o = run(&[
@@ -411,4 +434,53 @@ fn a_sweep_groups_over_network_feedback() {
     for mode in ["symmetric", "learned", "random"] {
         assert!(figure.contains(mode), "{mode} missing from the figure");
     }
+}
+
+/// Ctrl-C stops an algorithmic run after its current batch: exit code 130, the trace marked
+/// failed with the reason, the finished epochs' metrics kept.
+#[test]
+fn ctrl_c_stops_an_algorithmic_run() {
+    use std::io::Read;
+    let dir = temp("qagrel-sigint");
+    let model = model(&dir, "qagrel");
+    let out = dir.join("interrupted.h5");
+    let mut child = common::bin()
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--set",
+            "training.epochs=10000000",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !TraceReader::open(&out)
+        .is_ok_and(|r| r.metric("test_accuracy").is_ok_and(|m| m.values.len() >= 2))
+    {
+        if start.elapsed().as_secs() > 60 {
+            child.kill().unwrap();
+            panic!("no epochs visible in the running trace after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let r = TraceReader::open(&out).unwrap();
+    assert_eq!(r.attr("status").unwrap(), "failed");
+    assert!(r.attr("error").unwrap().contains("interrupted"));
+    assert!(r.metric("test_accuracy").unwrap().values.len() >= 2);
 }
