@@ -470,7 +470,19 @@ fn ctrl_c_stops_an_algorithmic_run() {
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    let status = child.wait().unwrap();
+    // An epoch of the tiny model takes milliseconds: 30 s without an exit is a run that
+    // ignored the stop flag.
+    let stopped = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if stopped.elapsed().as_secs() > 30 {
+            child.kill().unwrap();
+            panic!("still running 30 s after Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     let mut stderr = String::new();
     child
         .stderr
