@@ -2,8 +2,9 @@
 //! protocol (batches, pixels, validation, stopping, metrics) knows neither the precision nor
 //! the kernels of the network it trains. [`build`] makes the network a [`NetSpec`] describes.
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 
+use super::fast::FastNet;
 use super::{FeedbackMode, QagrelNet};
 
 /// Numeric precision of an algorithmic network's weights and activations.
@@ -50,10 +51,28 @@ pub trait BatchLearner: Send {
     fn weights(&self) -> Vec<DMatrix<f64>>;
     /// The feedback matrices `B_k` (`n_{k+1} × n_{k+2}`) of learned and fixed feedback.
     fn feedback(&self) -> Option<Vec<DMatrix<f64>>>;
+    /// The biases `b_k` (`n_{k+1}`) as f64, when the network has them (added after the
+    /// contract was first written, so it has a default: `None`, right for a learner without
+    /// biases; both networks of [`build`] and [`build_reference`] override it).
+    fn biases(&self) -> Option<Vec<DVector<f64>>> {
+        None
+    }
 }
 
-/// The network `spec` describes, weights drawn with `seed`.
+/// The network `spec` describes, weights drawn with `seed`: the fast kernels (`fast/`) in the
+/// spec's precision on `spec.threads` threads, starting from the reference network's weights
+/// (drawn in f64, rounded to f32 for [`Precision::F32`]).
 pub fn build(spec: &NetSpec, seed: u64) -> Box<dyn BatchLearner> {
+    let net = QagrelNet::new(&spec.sizes, spec.init, spec.biases, spec.feedback, seed);
+    match spec.precision {
+        Precision::F32 => Box::new(FastNet::<f32>::from_reference(&net, spec.threads)),
+        Precision::F64 => Box::new(FastNet::<f64>::from_reference(&net, spec.threads)),
+    }
+}
+
+/// The plain f64 network (`mod.rs`, nalgebra) behind the same trait, whatever `spec.precision`
+/// and `spec.threads` say: the reference the fast kernels are tested against (slow).
+pub fn build_reference(spec: &NetSpec, seed: u64) -> Box<dyn BatchLearner> {
     Box::new(Reference {
         net: QagrelNet::new(&spec.sizes, spec.init, spec.biases, spec.feedback, seed),
         sizes: spec.sizes.clone(),
@@ -94,5 +113,9 @@ impl BatchLearner for Reference {
 
     fn feedback(&self) -> Option<Vec<DMatrix<f64>>> {
         self.net.feedback.clone()
+    }
+
+    fn biases(&self) -> Option<Vec<DVector<f64>>> {
+        self.net.biases.clone()
     }
 }

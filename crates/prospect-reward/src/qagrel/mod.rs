@@ -23,11 +23,13 @@
 //! protocol and the command-line wiring follow.
 
 mod backprop;
+mod fast;
 mod learner;
 pub mod protocol;
 
 pub use backprop::backprop_step;
-pub use learner::{BatchLearner, NetSpec, Precision, build};
+pub use fast::{FastNet, Real, Threads, View, product};
+pub use learner::{BatchLearner, NetSpec, Precision, build, build_reference};
 
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
