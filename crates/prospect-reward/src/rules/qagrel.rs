@@ -50,8 +50,9 @@ use serde_json::Value;
 
 use crate::registry::{RuleContext, RuleEntry, RuleError, parse};
 
-/// The registry entry. The name `qagrel` on a prospective network means this rule; the
-/// algorithmic form ([`crate::qagrel`]) is a different network form, not a rule.
+/// The registry entry. The name `qagrel` on a prospective network means this rule; under the
+/// command line's `network.form = "algorithmic"` it means the algorithmic form
+/// ([`crate::qagrel`]), which is not a registry rule.
 pub const ENTRY: RuleEntry = RuleEntry {
     name: "qagrel",
     summary: "Q-AGREL in continuous time (seed 002): from the reward on, the selected output is \
