@@ -65,6 +65,16 @@ fn pair(cfg: NetworkConfig, dt: f64, eta: f64) -> (QagrelNet, Integrator<Network
 }
 
 fn reward(ode: &mut Integrator<Network>, actions: &[usize], rewards: &[f64]) {
+    reward_scaled(ode, actions, rewards, 1.0);
+}
+
+/// A reward with the driver's rate schedule factor `rate_scale` (1/10 after a learning-rate cut).
+fn reward_scaled(
+    ode: &mut Integrator<Network>,
+    actions: &[usize],
+    rewards: &[f64],
+    rate_scale: f64,
+) {
     let contexts = vec![None; actions.len()];
     let r = Reward {
         t: ode.t(),
@@ -74,7 +84,7 @@ fn reward(ode: &mut Integrator<Network>, actions: &[usize], rewards: &[f64]) {
         contexts: &contexts,
         probabilities: None,
         temperature: 1.0,
-        rate_scale: 1.0,
+        rate_scale,
     };
     ode.system_mut().deliver(&TrialEvent::Reward(&r)).unwrap();
 }
@@ -288,6 +298,32 @@ fn the_selected_value_moves_toward_the_reward() {
         assert!(
             dw.iter().all(|v| sign * v >= 0.0) && dw.norm() > 1e-3,
             "{dw}"
+        );
+    }
+}
+
+/// The driver's rate schedule reaches the rule: a reward delivered with `rate_scale` = 1/10 (the
+/// learning-rate cut) changes every projection by 1/10 of what the same reward with factor 1
+/// changes it by, in the same direction. The change is η s w β/(1+β) δ a rᵀ to first order in
+/// η s w β = 10⁻³ (module docs), so the ratio is 1/10 up to that order: 1 % is far above it and
+/// far below what ignoring the factor gives (a ratio of 1, off by 900 %).
+#[test]
+fn the_rate_schedule_scales_the_update() {
+    let mut changes = Vec::new();
+    for scale in [1.0, 0.1] {
+        let (_, mut ode) = pair(config(true, LoopTreatment::Exact, 1e-3), 0.01, 1.0);
+        let before = parameters(ode.system());
+        reward_scaled(&mut ode, &ACTIONS, &REWARDS, scale);
+        ode.advance_to(1.0).unwrap();
+        end(&mut ode);
+        changes.push(diff(&parameters(ode.system()), &before));
+    }
+    for k in 0..3 {
+        let ratio = norm(&changes[1][k]) / norm(&changes[0][k]);
+        let c = cosine(&changes[1][k], &changes[0][k]);
+        assert!(
+            (ratio / 0.1 - 1.0).abs() < 0.01 && c >= 0.999,
+            "projection {k}: ratio {ratio} (expected 0.1), cosine {c}"
         );
     }
 }
