@@ -271,9 +271,10 @@ impl ProtocolConfig {
             if let Err((k, r)) = policy.validate() {
                 return err(&format!("policy.{k}"), r);
             }
-            if !(reward_correct.is_finite() && reward_wrong.is_finite())
-                || reward_correct <= reward_wrong
-            {
+            if !reward_wrong.is_finite() {
+                return err("reward_wrong", format!("{reward_wrong} must be finite"));
+            }
+            if !reward_correct.is_finite() || reward_correct <= reward_wrong {
                 return err(
                     "reward_correct",
                     format!(
@@ -1074,6 +1075,55 @@ mod tests {
             previous = validation;
         }
         assert!(ever.iter().filter(|&&e| !e).count() <= 10);
+    }
+
+    /// The validation accuracy is the greedy accuracy on exactly the epoch's drawn validation
+    /// set: the images of the validation pass are those of [`Protocol::validation_set`], and
+    /// with a probe that answers right on even-indexed images only, `validation_accuracy` is
+    /// the fraction of even indices in that set (an exact ratio of counts; measuring on any
+    /// other 30 images, e.g. training images, gives another set and, over ten epochs, another
+    /// fraction).
+    #[test]
+    fn validation_accuracy_is_measured_on_the_drawn_validation_set() {
+        let n = 120;
+        let mut train = indexed("train", n, 3);
+        // Odd images: the one-hot input names the next class, so the probe answers wrong.
+        for i in (1..n).step_by(2) {
+            let row = &mut train.inputs[i * 4..i * 4 + 3];
+            row.rotate_right(1);
+        }
+        let split = Split {
+            train,
+            test: indexed("test", 6, 3),
+        };
+        let mut config = ProtocolConfig::paper(qagrel(0.1), 0.5);
+        config.validation_size = 30;
+        config.batch = 20;
+        config.epochs = 10;
+        config.validate_every = 1;
+        config.stop = None;
+        let (net, log) = Probe::plain(4, 3);
+        let mut p = Protocol::new(net, split, config).unwrap();
+        for epoch in 1..=10 {
+            let before = log.lock().unwrap().inputs.len() / 4;
+            let m = p.train_epoch(&mut NullRecorder).unwrap();
+            let mut validation = p.validation_set().to_vec();
+            validation.sort_unstable();
+            // Forward passes of the epoch: 90 training images, then the 30 validated, then
+            // the 6 test images.
+            let log = log.lock().unwrap();
+            let columns: Vec<&[f32]> = log.inputs.chunks(4).skip(before).collect();
+            assert_eq!(columns.len(), 90 + 30 + 6, "epoch {epoch}");
+            let mut validated: Vec<usize> = columns[90..120].iter().map(|c| decode(c, n)).collect();
+            validated.sort_unstable();
+            assert_eq!(validated, validation, "epoch {epoch}: the images validated");
+            let even = validation.iter().filter(|&&i| i % 2 == 0).count();
+            assert_eq!(
+                m.validation_accuracy,
+                Some(even as f64 / 30.0),
+                "epoch {epoch}"
+            );
+        }
     }
 
     /// Binary pixels: 1 above the threshold, 0 at or below it, for every image the network
