@@ -214,7 +214,7 @@ fn bad_algorithmic_keys_exit_2_naming_the_key() {
     let dir = temp("qagrel-bad");
     let qagrel = model(&dir, "qagrel");
     let backprop = model(&dir, "backprop");
-    let cases: [(&Path, &str, &str, &str); 18] = [
+    let cases: [(&Path, &str, &str, &str); 19] = [
         (&qagrel, "network.tau=10", "network.tau", "no time"),
         (
             &qagrel,
@@ -275,6 +275,13 @@ fn bad_algorithmic_keys_exit_2_naming_the_key() {
             "no training image",
         ),
         (&qagrel, "task.pixels=grey", "task.pixels", "\"binary\""),
+        // The non-finite key is named, not its partner.
+        (
+            &qagrel,
+            "task.reward_wrong=-inf",
+            "task.reward_wrong",
+            "must be finite",
+        ),
         (
             &qagrel,
             "record.every=0.1",

@@ -423,6 +423,7 @@ fn protocol_key(e: &ProtocolError) -> (String, String) {
                 "stop.decimals" => "training.stop_decimals".into(),
                 "pixels.threshold" => "task.pixel_threshold".into(),
                 "reward_correct" => "task.reward_correct".into(),
+                "reward_wrong" => "task.reward_wrong".into(),
                 "policy.epsilon" => "trial.epsilon".into(),
                 "policy.temperature" => "trial.temperature".into(),
                 other => other.to_string(),
