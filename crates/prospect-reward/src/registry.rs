@@ -32,6 +32,35 @@ pub struct RuleContext<'a> {
     pub batch: usize,
 }
 
+impl RuleContext<'_> {
+    /// The number of projections L of the network, checked for what every rule of a layered
+    /// network needs: L ≥ 1, a batch ≥ 1 and a rate η for each projection.
+    pub fn projections(&self) -> Result<usize, RuleError> {
+        let sizes = &self.network.sizes;
+        let l = sizes.len().saturating_sub(1);
+        if l == 0 || self.batch == 0 {
+            return Err(RuleError::new(
+                "",
+                format!(
+                    "needs a network with ≥ 1 projection and a batch ≥ 1 (sizes {sizes:?}, \
+                     batch {})",
+                    self.batch
+                ),
+            ));
+        }
+        if self.eta.len() < l {
+            return Err(RuleError::new(
+                "",
+                format!(
+                    "plasticity.eta has {} rates, the network has {l} projections",
+                    self.eta.len()
+                ),
+            ));
+        }
+        Ok(l)
+    }
+}
+
 /// A rule's parameters are wrong: `key` is relative to the rule's table
 /// (`plasticity.<rule>.<key>`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

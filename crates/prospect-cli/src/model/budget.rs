@@ -65,18 +65,41 @@ fn positive(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
+/// What the estimates read of `network.sizes` (saturating: an impossible size stays large).
+struct Layers {
+    /// Units of the input layer.
+    n_in: u64,
+    /// Units of the output layer.
+    n_out: u64,
+    /// Units of all layers.
+    neurons: u64,
+    /// Weights and biases of all projections, `Σ n_k (n_{k+1} + 1)`.
+    synapses: u64,
+}
+
+fn layers(m: &ModelFile) -> Layers {
+    let sizes: Vec<u64> = m.network.sizes.iter().map(|&s| positive(s)).collect();
+    Layers {
+        n_in: sizes.first().copied().unwrap_or(0),
+        n_out: sizes.last().copied().unwrap_or(0),
+        neurons: sizes.iter().fold(0u64, |a, &s| a.saturating_add(s)),
+        synapses: sizes.windows(2).fold(0u64, |a, w| {
+            a.saturating_add(mul(&[w[0], w[1].saturating_add(1)]))
+        }),
+    }
+}
+
 /// The memory estimate of a validated model file (see the module table).
 pub fn estimate(m: &ModelFile) -> Estimate {
     if m.network.form == "algorithmic" {
         return estimate_algorithmic(m);
     }
-    let sizes: Vec<u64> = m.network.sizes.iter().map(|&s| positive(s)).collect();
-    let n_in = sizes.first().copied().unwrap_or(0);
-    let n_out = sizes.last().copied().unwrap_or(0);
-    let neurons = sizes.iter().fold(0u64, |a, &s| a.saturating_add(s));
-    let synapses = sizes.windows(2).fold(0u64, |a, w| {
-        a.saturating_add(mul(&[w[0], w[1].saturating_add(1)]))
-    });
+    let Layers {
+        n_in,
+        n_out,
+        neurons,
+        synapses,
+    } = layers(m);
     let weights = mul(&[8, synapses, 6]);
     let batch = positive(m.training.batch);
     let state = mul(&[8, batch, neurons, 24]);
@@ -138,13 +161,12 @@ pub fn estimate(m: &ModelFile) -> Estimate {
 
 /// The memory estimate of an algorithmic model (module docs).
 pub fn estimate_algorithmic(m: &ModelFile) -> Estimate {
-    let sizes: Vec<u64> = m.network.sizes.iter().map(|&s| positive(s)).collect();
-    let n_in = sizes.first().copied().unwrap_or(0);
-    let n_out = sizes.last().copied().unwrap_or(0);
-    let neurons = sizes.iter().fold(0u64, |a, &s| a.saturating_add(s));
-    let synapses = sizes.windows(2).fold(0u64, |a, w| {
-        a.saturating_add(mul(&[w[0], w[1].saturating_add(1)]))
-    });
+    let Layers {
+        n_in,
+        n_out,
+        neurons,
+        synapses,
+    } = layers(m);
     let batch = positive(m.training.batch);
     let rows = batch.max(1000);
     let row = mul(&[4, n_in.saturating_add(n_out)]).saturating_add(16);

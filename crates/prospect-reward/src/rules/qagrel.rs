@@ -115,17 +115,7 @@ impl QagrelContinuous {
     /// never be nudged and nothing would learn), a batch of 0 and too few rates.
     pub fn new(_params: QagrelParams, cx: &RuleContext<'_>) -> Result<Self, RuleError> {
         let sizes = &cx.network.sizes;
-        let l = sizes.len().saturating_sub(1);
-        if l == 0 || cx.batch == 0 {
-            return Err(RuleError::new(
-                "",
-                format!(
-                    "needs a network with ≥ 1 projection and a batch ≥ 1 (sizes {sizes:?}, \
-                     batch {})",
-                    cx.batch
-                ),
-            ));
-        }
+        let l = cx.projections()?;
         if !(cx.network.beta.is_finite() && cx.network.beta > 0.0) {
             return Err(RuleError::new(
                 "",
@@ -133,15 +123,6 @@ impl QagrelContinuous {
                     "plasticity.beta = {} must be > 0: the nudge β (r − ŭ_s) is the only \
                      learning signal, with β = 0 nothing would learn",
                     cx.network.beta
-                ),
-            ));
-        }
-        if cx.eta.len() < l {
-            return Err(RuleError::new(
-                "",
-                format!(
-                    "plasticity.eta has {} rates, the network has {l} projections",
-                    cx.eta.len()
                 ),
             ));
         }

@@ -272,27 +272,8 @@ impl WnaReward {
     /// The rule for `context`'s network with parameters `params` (checked).
     pub fn new(params: WnaParams, cx: &RuleContext<'_>) -> Result<Self, RuleError> {
         let sizes = cx.network.sizes.clone();
-        let l = sizes.len().saturating_sub(1);
-        if l == 0 || cx.batch == 0 {
-            return Err(RuleError::new(
-                "",
-                format!(
-                    "needs a network with ≥ 1 projection and a batch ≥ 1 (sizes {sizes:?}, \
-                     batch {})",
-                    cx.batch
-                ),
-            ));
-        }
+        let l = cx.projections()?;
         params.validate(sizes[l])?;
-        if cx.eta.len() < l {
-            return Err(RuleError::new(
-                "",
-                format!(
-                    "plasticity.eta has {} rates, the network has {l} projections",
-                    cx.eta.len()
-                ),
-            ));
-        }
         let traces = (0..l)
             .map(|k| Traces::new(&params, sizes[k + 1], sizes[k], cx.batch, cx.learn_biases))
             .collect();
