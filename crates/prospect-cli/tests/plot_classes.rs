@@ -3,19 +3,10 @@
 //! Two WNA runs of 3 × 60 trials: about 2 s.
 
 mod common;
-use common::{run, temp, text};
+use common::{run, temp, text, texts};
 
 use prospect_trace::{RunInfo, TraceWriter, WriterOptions};
 use std::path::Path;
-
-/// The texts of an SVG figure.
-fn texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split_once("</text>")))
-        .map(|(inner, _)| inner.trim().to_string())
-        .collect()
-}
 
 /// A WNA reward run on Yin-Yang (3 classes) of 3 epochs of 60 trials, no recorded series.
 fn wna(out: &Path, seed: &str) {

@@ -3,7 +3,7 @@
 //! its figure. Short settings: the whole file runs in a few seconds.
 
 mod common;
-use common::{repo, run, temp, text};
+use common::{repo, run, temp, text, texts};
 
 use std::path::Path;
 
@@ -16,15 +16,6 @@ const SHORT: [&str; 6] = [
     "--set",
     "task.n_test=30",
 ];
-
-/// The texts of an SVG figure.
-fn texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split_once("</text>")))
-        .map(|(inner, _)| inner.trim().to_string())
-        .collect()
-}
 
 fn run_json(args: &[&str]) -> serde_json::Value {
     let o = run(args);

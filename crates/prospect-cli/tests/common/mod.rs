@@ -42,3 +42,12 @@ pub fn stderr(o: &Output) -> String {
 pub fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), stderr(o))
 }
+
+/// The texts of an SVG figure (the inner text of every `<text>` element, trimmed).
+pub fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split_once("</text>")))
+        .map(|(inner, _)| inner.trim().to_string())
+        .collect()
+}
