@@ -318,9 +318,9 @@ fn the_rate_schedule_scales_the_update() {
         end(&mut ode);
         changes.push(diff(&parameters(ode.system()), &before));
     }
-    for k in 0..3 {
-        let ratio = norm(&changes[1][k]) / norm(&changes[0][k]);
-        let c = cosine(&changes[1][k], &changes[0][k]);
+    for (k, (cut, full)) in changes[1].iter().zip(&changes[0]).enumerate() {
+        let ratio = norm(cut) / norm(full);
+        let c = cosine(cut, full);
         assert!(
             (ratio / 0.1 - 1.0).abs() < 0.01 && c >= 0.999,
             "projection {k}: ratio {ratio} (expected 0.1), cosine {c}"

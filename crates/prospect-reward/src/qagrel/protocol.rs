@@ -50,7 +50,7 @@ use rand::seq::SliceRandom;
 use thiserror::Error;
 
 use super::BatchLearner;
-use crate::trial::Policy;
+use crate::trial::{Policy, record_per_class};
 
 /// Which learning rule trains the network.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -759,14 +759,7 @@ fn record(recorder: &mut dyn Recorder, m: &ProtocolMetrics) {
     if let Some(a) = m.validation_accuracy {
         recorder.metric("validation_accuracy", e, a);
     }
-    for (a, f) in m.selection.iter().enumerate() {
-        recorder.metric(&format!("selected_{a}"), e, *f);
-    }
-    for (c, f) in m.class_accuracy.iter().enumerate() {
-        if let Some(f) = f {
-            recorder.metric(&format!("class_accuracy_{c}"), e, *f);
-        }
-    }
+    record_per_class(recorder, e, &m.selection, &m.class_accuracy);
     recorder.metric("wall_seconds", e, m.seconds);
 }
 

@@ -375,14 +375,7 @@ impl TrialDriver {
         if let Some(a) = m.test_accuracy {
             recorder.metric("test_accuracy", epoch, a);
         }
-        for (a, f) in m.selection.iter().enumerate() {
-            recorder.metric(&format!("selected_{a}"), epoch, *f);
-        }
-        for (c, f) in m.class_accuracy.iter().enumerate() {
-            if let Some(f) = f {
-                recorder.metric(&format!("class_accuracy_{c}"), epoch, *f);
-            }
-        }
+        record_per_class(recorder, epoch, &m.selection, &m.class_accuracy);
         recorder.metric("wall_seconds", epoch, m.seconds);
         Ok(m)
     }
@@ -604,5 +597,26 @@ impl TrialDriver {
             }
         }
         Ok(())
+    }
+}
+
+/// Writes one epoch's per-class curves (seed 002's Fig. 6, drawn by `prospect plot --kind
+/// classes`): `selected_<a>`, the fraction of the epoch's selections that chose action a, and
+/// `class_accuracy_<c>`, the fraction of class c's samples answered right (left out where the
+/// class was not seen). One writer for the trial driver and the algorithmic protocol, so the
+/// names the plot reads are defined once.
+pub(crate) fn record_per_class(
+    recorder: &mut dyn Recorder,
+    epoch: usize,
+    selection: &[f64],
+    class_accuracy: &[Option<f64>],
+) {
+    for (a, f) in selection.iter().enumerate() {
+        recorder.metric(&format!("selected_{a}"), epoch, *f);
+    }
+    for (c, f) in class_accuracy.iter().enumerate() {
+        if let Some(f) = f {
+            recorder.metric(&format!("class_accuracy_{c}"), epoch, *f);
+        }
     }
 }

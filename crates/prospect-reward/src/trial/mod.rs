@@ -18,6 +18,7 @@ mod envelope;
 mod policy;
 
 pub use config::{RateSchedule, TrialConfig};
+pub(crate) use driver::record_per_class;
 pub use driver::{TestSet, TrialDriver, TrialMetrics};
 pub use envelope::envelope;
 pub use policy::Policy;
