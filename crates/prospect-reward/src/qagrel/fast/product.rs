@@ -74,9 +74,8 @@ pub fn product<T: Real>(
         return;
     }
     // More than one thread: the columns of C (and B) in `threads` contiguous blocks, each block
-    // one single-threaded product, one rayon split per product. The gemm crate's own threading
-    // synchronises inside the product and cost ~40 % more CPU time per epoch on 2 threads here
-    // (docs/design.md). Each element of C is the same sum in the same order either way (the
+    // one single-threaded product, one rayon split per product (the gemm crate's own threading
+    // synchronises inside the product, at every block). Each element of C is the same sum in the same order either way (the
     // crate's k-blocking depends on k and the caches only, not on m or n), so the result is
     // bit-identical for any thread count (tested: `same_seed_same_bits_with_threads`).
     // Products below `SPLIT_WORK` (the 10-unit output layer's) stay on one thread.
