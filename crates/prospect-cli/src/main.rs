@@ -98,15 +98,18 @@ enum Command {
     },
     /// Draw a figure (PNG or SVG by extension) from a trace file or a folder.
     #[command(
-        after_help = "Examples:\n  prospect plot traces/sweep-yinyang-lookahead --kind ablation --by network.lookahead --out ablation.png\n  prospect plot traces/yinyang-lookahead-seed0.h5 --kind traces --population layer2 --units 0,1,2 --window 0,20 --out traces.svg\n  prospect plot traces/sweep-yinyang-lookahead --kind learning --metric test_loss --out loss.png\n  prospect plot traces/sweep-wna-yinyang traces/sweep-reinforce-yinyang --kind ablation --by plasticity.rule --metric test_accuracy --out rules.png\n  prospect plot traces/bandit --kind ablation --by plasticity.eta --metric train_accuracy --out fig2.5.png"
+        after_help = "Examples:\n  prospect plot traces/sweep-yinyang-lookahead --kind ablation --by network.lookahead --out ablation.png\n  prospect plot traces/yinyang-lookahead-seed0.h5 --kind traces --population layer2 --units 0,1,2 --window 0,20 --out traces.svg\n  prospect plot traces/sweep-yinyang-lookahead --kind learning --metric test_loss --out loss.png\n  prospect plot traces/sweep-wna-yinyang traces/sweep-reinforce-yinyang --kind ablation --by plasticity.rule --metric test_accuracy --out rules.png\n  prospect plot traces/bandit --kind ablation --by plasticity.eta --metric train_accuracy --out fig2.5.png\n  prospect plot qagrel.h5 backprop.h5 --kind classes --x epoch --out fig6.png"
     )]
     Plot {
-        /// Trace files or folders of trace files (several for learning and ablation figures,
-        /// e.g. one sweep folder per model: their runs are pooled).
+        /// Trace files or folders of trace files (several for learning, ablation and classes
+        /// figures, e.g. one sweep folder per model: their runs are pooled).
         #[arg(required = true, num_args = 1..)]
         inputs: Vec<PathBuf>,
-        /// Figure kind.
-        #[arg(long, value_enum)]
+        /// Figure kind (`--figure` is the same option). `classes`: per reward run, a row of two
+        /// panels, the fraction of acts selecting each action and the fraction of each class's
+        /// acts answered right, per epoch (metrics selected_<a>, class_accuracy_<c>; an epoch in
+        /// which a class was not seen is a gap); rows in the order of the files.
+        #[arg(long, value_enum, visible_alias = "figure")]
         kind: Kind,
         /// Group runs by these dotted model keys, comma-separated (ablation; e.g.
         /// plasticity.eta,plasticity.reinforce.baseline.kind).
@@ -131,7 +134,7 @@ enum Command {
         /// Variables (traces), comma separated, e.g. u,noise,eligibility (default u,u_breve,target).
         #[arg(long, value_delimiter = ',')]
         variables: Vec<String>,
-        /// x axis of learning and ablation figures (default: trials when every run has the
+        /// x axis of learning, ablation and classes figures (default: trials when every run has the
         /// trials metric of reward rules, else epoch).
         #[arg(long, value_enum)]
         x: Option<XAxis>,

@@ -332,6 +332,21 @@ fn shipped_models_validate() {
                 "{}: {stderr}",
                 path.display()
             );
+            // The algorithmic form (model/algorithmic.rs) checks the memory budget last:
+            // reaching it proves every key of the form is valid.
+            if std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("form = \"algorithmic\"")
+            {
+                let o = run(&["--max-memory", "1", "run", path.to_str().unwrap()]);
+                let stderr = text(&o).1;
+                assert!(
+                    stderr.contains(": needs ") && stderr.contains("--max-memory"),
+                    "{}: {stderr}",
+                    path.display()
+                );
+                continue;
+            }
             // `record.variables` is the last check, after the rule and every rule table were
             // built (model/reward.rs): reaching it proves the reward keys are valid too.
             let o = run(&[

@@ -16,6 +16,10 @@ pub enum PlotError {
     /// Reading the trace file failed.
     #[error(transparent)]
     Trace(#[from] prospect_trace::TraceError),
+    /// A trace file lacks what the figure draws (e.g. a supervised run has no per-class
+    /// metrics).
+    #[error("{path}: {reason}")]
+    NoMetrics { path: PathBuf, reason: String },
     /// There is nothing to draw (names the missing piece).
     #[error("nothing to plot: {reason}")]
     Empty { reason: String },

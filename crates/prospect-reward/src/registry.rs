@@ -16,6 +16,7 @@ pub static RULES: &[RuleEntry] = &[
     rules::reinforce::ENTRY,
     rules::node_perturbation::ENTRY,
     rules::weight_perturbation::ENTRY,
+    rules::qagrel::ENTRY,
 ];
 
 /// What a rule is built from besides its own parameter table.

@@ -6,14 +6,16 @@ use prospect_trace::TraceReader;
 
 /// The metric columns of `summary.csv`, after the parameters and the seed: the last value of
 /// each (empty where a run has none: losses for reward rules, rewards and trials for
-/// supervised ones).
-const METRICS: [&str; 6] = [
+/// supervised ones; `stop_epoch` for the algorithmic form's runs that met the stopping
+/// criterion).
+const METRICS: [&str; 7] = [
     "train_accuracy",
     "test_accuracy",
     "train_loss",
     "test_loss",
     "mean_reward",
     "trials",
+    "stop_epoch",
 ];
 
 /// One row of `summary.csv`.

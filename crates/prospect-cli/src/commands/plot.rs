@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use prospect_plot::{
-    AblationGroup, Curve, TracePlot, plot_ablation_against, plot_learning, plot_traces, run_curves,
-    split_pair,
+    AblationGroup, ClassRun, Curve, TracePlot, plot_ablation_against, plot_classes, plot_learning,
+    plot_traces, run_curves, split_pair,
 };
 use prospect_trace::TraceReader;
 
@@ -21,6 +21,9 @@ pub enum Kind {
     Learning,
     /// A metric against epoch (or trials) grouped by a parameter (mean ± sd over seeds).
     Ablation,
+    /// Per-action selection frequency and per-class accuracy against epoch (or trials), a row
+    /// of two panels per run, in the order given (Q-AGREL's Fig. 6: `qagrel.h5 backprop.h5`).
+    Classes,
 }
 
 /// The x axis of learning and ablation figures.
@@ -36,7 +39,8 @@ pub enum XAxis {
 pub struct PlotRequest {
     /// A trace file or a folder of them.
     pub input: PathBuf,
-    /// More trace files or folders, pooled with `input` (learning and ablation figures).
+    /// More trace files or folders, pooled with `input` (learning, ablation and classes
+    /// figures).
     pub also: Vec<PathBuf>,
     /// Which figure.
     pub kind: Kind,
@@ -79,19 +83,21 @@ fn x_axis(requested: Option<XAxis>, readers: &[(&TraceReader, &Path)]) -> anyhow
     }
 }
 
+/// The `trials` metric of a run as the curve [`Curve::against`] maps epochs with.
+fn trials_axis(reader: &TraceReader) -> anyhow::Result<Curve> {
+    let trials = reader.metric("trials").context("metric trials")?;
+    Ok(Curve {
+        label: "trials".into(),
+        x: trials.x,
+        y: trials.values,
+    })
+}
+
 /// `curve` against the run's trials (x axis `Trials`) or unchanged.
 fn on_axis(curve: Curve, reader: &TraceReader, x: XAxis) -> anyhow::Result<Curve> {
     match x {
         XAxis::Epoch => Ok(curve),
-        XAxis::Trials => {
-            let trials = reader.metric("trials").context("metric trials")?;
-            let axis = Curve {
-                label: "trials".into(),
-                x: trials.x,
-                y: trials.values,
-            };
-            Ok(curve.against(&axis)?)
-        }
+        XAxis::Trials => Ok(curve.against(&trials_axis(reader)?)?),
     }
 }
 
@@ -197,11 +203,12 @@ fn out_folder_exists(out: &Path) -> anyhow::Result<()> {
 /// Draws the requested figure; returns a one-line description for stdout.
 pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
     out_folder_exists(&req.out)?;
-    let mut files = inputs(&req.input)?;
+    let mut given = inputs(&req.input)?;
     for more in &req.also {
-        files.extend(inputs(more)?);
+        given.extend(inputs(more)?);
     }
     // A file named twice (a folder and a file in it) counts once.
+    let mut files = given.clone();
     files.sort();
     files.dedup();
     match req.kind {
@@ -285,6 +292,44 @@ pub fn plot(req: &PlotRequest) -> anyhow::Result<String> {
                 &req.out,
             )?;
             Ok(format!("{}: {} curves", req.out.display(), curves.len()))
+        }
+        Kind::Classes => {
+            // Rows in the order given (the paper: Q-AGREL above, backprop below); a file named
+            // twice keeps its first place.
+            let mut order: Vec<PathBuf> = Vec::new();
+            for f in given {
+                if !order.contains(&f) {
+                    order.push(f);
+                }
+            }
+            let readers = order
+                .iter()
+                .map(|f| Ok((TraceReader::open(f)?, f.as_path())))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let refs: Vec<(&TraceReader, &Path)> = readers.iter().map(|(r, f)| (r, *f)).collect();
+            let x = x_axis(req.x, &refs)?;
+            let mut runs = Vec::new();
+            for (reader, f) in &readers {
+                let run = ClassRun::read(reader, f, &label(f))?;
+                runs.push(match x {
+                    XAxis::Epoch => run,
+                    XAxis::Trials => trials_axis(reader)
+                        .and_then(|axis| Ok(run.against(&axis)?))
+                        .with_context(|| f.display().to_string())?,
+                });
+            }
+            let classes = runs.iter().map(ClassRun::classes).max().unwrap_or(0);
+            plot_classes(
+                &runs,
+                axis_name(x),
+                "selection frequency and correct choices per class",
+                &req.out,
+            )?;
+            Ok(format!(
+                "{}: {} runs, {classes} classes",
+                req.out.display(),
+                runs.len()
+            ))
         }
         Kind::Ablation => {
             let by = req

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use prospect_neuron::{EpochMetrics, NetworkError, Trainer};
 use prospect_reward::TrialDriver;
+use prospect_reward::qagrel::protocol::{Protocol, ProtocolError};
 use prospect_trace::{RunInfo, TraceError, TraceWriter, WriterOptions};
 use serde::Serialize;
 
@@ -34,6 +35,9 @@ pub struct Summary {
     pub mean_reward: Option<f64>,
     /// Trials completed (reward rules).
     pub trials: Option<u64>,
+    /// The epoch at which the algorithmic protocol's stopping criterion was met (`null`: not
+    /// met, or another form).
+    pub stop_epoch: Option<usize>,
     /// Wall-clock seconds of the whole run.
     pub wall_seconds: f64,
 }
@@ -113,19 +117,53 @@ fn setup_error(model: &Model, e: NetworkError) -> RunError {
     }
 }
 
-/// Either driver: the supervised trainer or the trial driver of reward rules.
+/// The driver of a run: the supervised trainer, the trial driver of reward rules, or the
+/// paper's protocol of the algorithmic form.
 enum Driver {
     Supervised(Box<Trainer>),
     Trials(Box<TrialDriver>),
+    Protocol(Box<Protocol>),
+}
+
+/// How a run ended without a summary.
+enum Failure {
+    /// Stopped from outside after this many epochs.
+    Interrupted(usize),
+    /// Anything else, in words.
+    Failed(String),
+}
+
+impl From<NetworkError> for Failure {
+    fn from(e: NetworkError) -> Self {
+        match e {
+            NetworkError::Interrupted { epoch } => Failure::Interrupted(epoch),
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<ProtocolError> for Failure {
+    fn from(e: ProtocolError) -> Self {
+        match e {
+            ProtocolError::Interrupted { epoch } => Failure::Interrupted(epoch),
+            other => Failure::Failed(other.to_string()),
+        }
+    }
 }
 
 /// Runs a model to its end (or to Ctrl-C), writing the trace file: the supervised
 /// [`Trainer`] for rules that learn from targets, the [`TrialDriver`] (one trial per step of
-/// the progress bar) for rules that learn from rewards.
+/// the progress bar) for rules that learn from rewards, the [`Protocol`] (one epoch per step)
+/// for the algorithmic form.
 pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
     let start = Instant::now();
     let seed = req.model.file.training.seed;
-    let (mut driver, bar_len, unit) = if req.model.needs_reward() {
+    let (mut driver, bar_len, unit) = if req.model.is_algorithmic() {
+        let mut p = req.model.build_protocol()?;
+        p.set_stop_flag(req.stop.clone());
+        let len = p.config().epochs as u64;
+        (Driver::Protocol(Box::new(p)), len, "epoch")
+    } else if req.model.needs_reward() {
         let b = req.model.build_trials()?;
         let len = (b.config.epochs * b.config.trials_per_epoch) as u64;
         let mut d = TrialDriver::new(b.network, b.rule, b.config, b.env, b.test)
@@ -191,8 +229,10 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
                 test_loss: last(&metrics, |m| m.test_loss),
                 mean_reward: None,
                 trials: None,
+                stop_epoch: None,
                 wall_seconds: 0.0,
-            }),
+            })
+            .map_err(Failure::from),
         Driver::Trials(trials) => trials
             .run(&mut recorder, &mut |m| {
                 bar.set_position(m.trials);
@@ -211,8 +251,35 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
                 test_loss: None,
                 mean_reward: metrics.last().map(|m| m.mean_reward),
                 trials: metrics.last().map(|m| m.trials),
+                stop_epoch: None,
                 wall_seconds: 0.0,
-            }),
+            })
+            .map_err(Failure::from),
+        Driver::Protocol(protocol) => protocol
+            .run(&mut recorder, &mut |m| {
+                bar.inc(1);
+                let accuracy = m.test_accuracy.map_or(String::new(), |a| {
+                    format!("test accuracy {:.1} %", 100.0 * a)
+                });
+                bar.set_message(accuracy);
+            })
+            .map(|outcome| {
+                let last = outcome.epochs.last();
+                Summary {
+                    trace: req.out.display().to_string(),
+                    seed,
+                    epochs: outcome.epochs.len(),
+                    train_accuracy: last.map(|m| m.train_accuracy),
+                    test_accuracy: last.and_then(|m| m.test_accuracy),
+                    train_loss: last.and_then(|m| m.train_loss),
+                    test_loss: None,
+                    mean_reward: last.and_then(|m| m.mean_reward),
+                    trials: None,
+                    stop_epoch: outcome.stop_epoch,
+                    wall_seconds: 0.0,
+                }
+            })
+            .map_err(Failure::from),
     };
     bar.finish_and_clear();
     let (writer, record_error) = recorder.into_writer();
@@ -226,7 +293,7 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
             summary.wall_seconds = start.elapsed().as_secs_f64();
             Ok(summary)
         }
-        Err(NetworkError::Interrupted { epoch }) => {
+        Err(Failure::Interrupted(epoch)) => {
             let msg = format!(
                 "interrupted by {} after epoch {epoch}",
                 crate::signals::reason()
@@ -237,8 +304,8 @@ pub fn execute(req: RunRequest<'_>) -> Result<Summary, RunError> {
                 req.out.display()
             )))
         }
-        Err(e) => {
-            writer.fail(&e.to_string())?;
+        Err(Failure::Failed(e)) => {
+            writer.fail(&e)?;
             Err(RunError::Simulation(format!("{}: {e}", req.out.display())))
         }
     }

@@ -15,6 +15,13 @@
 //! | `training.batch` × `network.sizes`, reward rules | eligibility traces per batch column (eligibility, homeostatic, perturbation): 8 · batch · Σ n_l·(n_{l+1} + 1) · 3, named by the batch when it is above 1; built while the model is checked |
 //! | `integrator.method` | stiff methods (`rodas4`, `bdf`): Jacobian, iteration matrix and LU in the network's structure (`prospect_neuron` `network/jacobian.rs`): diagonal with look-ahead, 8 · 3 · batch · Σ n_l; one Σ n_l × Σ n_l block per sample without, 8 · 3 · batch · (Σ n_l)² |
 //!
+//! The algorithmic form (`network.form = "algorithmic"`, [`estimate_algorithmic`]) has no ODE
+//! state or traces: weights, feedback matrices, their updates and the kernels' copies
+//! 8 · Σ n_l·(n_{l+1} + 1) · 6 (`network.sizes`); activations, attention signals and inputs of
+//! a batch or of an evaluation batch of 1000, 8 · max(batch, 1000) · Σ n_l · 4
+//! (`training.batch` when the batch is the larger); the data sets as above; per epoch
+//! (2 n_L + 10) metric values of 16 bytes (`training.epochs`).
+//!
 //! Record buffers are flushed in fixed-size chunks and do not grow with any key. The sum is
 //! computed with saturating arithmetic: an overflow reads as "more than 16 EiB" and is refused.
 
@@ -60,6 +67,9 @@ fn positive(v: i64) -> u64 {
 
 /// The memory estimate of a validated model file (see the module table).
 pub fn estimate(m: &ModelFile) -> Estimate {
+    if m.network.form == "algorithmic" {
+        return estimate_algorithmic(m);
+    }
     let sizes: Vec<u64> = m.network.sizes.iter().map(|&s| positive(s)).collect();
     let n_in = sizes.first().copied().unwrap_or(0);
     let n_out = sizes.last().copied().unwrap_or(0);
@@ -122,6 +132,46 @@ pub fn estimate(m: &ModelFile) -> Estimate {
             ("task.n_test", mul(&[n_test, row])),
             ("training.epochs", epochs),
             ("integrator.method", jacobian),
+        ],
+    }
+}
+
+/// The memory estimate of an algorithmic model (module docs).
+pub fn estimate_algorithmic(m: &ModelFile) -> Estimate {
+    let sizes: Vec<u64> = m.network.sizes.iter().map(|&s| positive(s)).collect();
+    let n_in = sizes.first().copied().unwrap_or(0);
+    let n_out = sizes.last().copied().unwrap_or(0);
+    let neurons = sizes.iter().fold(0u64, |a, &s| a.saturating_add(s));
+    let synapses = sizes.windows(2).fold(0u64, |a, w| {
+        a.saturating_add(mul(&[w[0], w[1].saturating_add(1)]))
+    });
+    let batch = positive(m.training.batch);
+    let rows = batch.max(1000);
+    let row = mul(&[4, n_in.saturating_add(n_out)]).saturating_add(16);
+    let (default_train, default_test) = match m.task.kind.as_str() {
+        "idx" => (60_000, 10_000),
+        _ => (5000, 1000),
+    };
+    let n_train = m.task.n_train.map_or(default_train, positive);
+    let n_test = m.task.n_test.map_or(default_test, positive);
+    let metrics = mul(&[2, n_out]).saturating_add(10);
+    Estimate {
+        parts: vec![
+            ("network.sizes", mul(&[8, synapses, 6])),
+            (
+                if batch > 1000 {
+                    "training.batch"
+                } else {
+                    "network.sizes"
+                },
+                mul(&[8, rows, neurons, 4]),
+            ),
+            ("task.n_train", mul(&[n_train, row])),
+            ("task.n_test", mul(&[n_test, row])),
+            (
+                "training.epochs",
+                mul(&[positive(m.training.epochs), metrics, 16]),
+            ),
         ],
     }
 }

@@ -275,7 +275,7 @@ impl Model {
     }
 
     /// Loads or generates the data set of a classification or regression task.
-    fn split(&self) -> Result<Split, ModelError> {
+    pub(super) fn split(&self) -> Result<Split, ModelError> {
         let err = |key: &str, reason: String| self.error(key, reason);
         let m = &self.file;
         let sizes: Vec<usize> = m.network.sizes.iter().map(|&s| s as usize).collect();

@@ -108,10 +108,16 @@ impl Model {
                 err(&key, reason.to_string())
             })?;
         file.plasticity.rules = rule_tables;
-        validate(&file).map_err(|(key, reason)| err(&key, reason))?;
-        super::bounds::check_bounds(&file).map_err(|(key, reason)| err(&key, reason))?;
-        super::budget::check(&file).map_err(|(key, reason)| err(&key, reason))?;
-        super::reward::check(&file, &table).map_err(|(key, reason)| err(&key, reason))?;
+        if super::algorithmic::is_algorithmic(&file) {
+            super::algorithmic::check(&file, &table).map_err(|(key, reason)| err(&key, reason))?;
+        } else {
+            super::algorithmic::check_prospective(&file, &table)
+                .map_err(|(key, reason)| err(&key, reason))?;
+            validate(&file).map_err(|(key, reason)| err(&key, reason))?;
+            super::bounds::check_bounds(&file).map_err(|(key, reason)| err(&key, reason))?;
+            super::budget::check(&file).map_err(|(key, reason)| err(&key, reason))?;
+            super::reward::check(&file, &table).map_err(|(key, reason)| err(&key, reason))?;
+        }
         let effective = toml::to_string(&table).map_err(|e| err("-", e.to_string()))?;
         Ok(Model {
             path: path.to_path_buf(),

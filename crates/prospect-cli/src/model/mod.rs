@@ -9,8 +9,11 @@
 //! - `budget`: the memory a run will need, refused before allocating when too much;
 //! - `reward`: reward learning's keys (the rule and its table, `[trial]`, bandit tasks), checked
 //!   by building the rules;
-//! - `build`: the network, training and data objects of the library crates.
+//! - `build`: the network, training and data objects of the library crates;
+//! - `algorithmic`: `network.form = "algorithmic"`, seed 002's Q-AGREL and backprop under the
+//!   paper's protocol: its keys, checks and the protocol run.
 
+mod algorithmic;
 mod bounds;
 pub mod budget;
 mod build;

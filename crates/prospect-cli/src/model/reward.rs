@@ -9,7 +9,7 @@ use prospect_reward::registry::{self, RuleContext};
 use prospect_reward::{Policy, RateSchedule, TrialConfig};
 
 use super::build::{eta, network_config};
-use super::schema::ModelFile;
+use super::schema::{ModelFile, Trial};
 
 type Check = Result<(), (String, String)>;
 
@@ -59,11 +59,9 @@ pub(super) fn build_rule(
     (entry.build)(&params, &context).map_err(|e| (rule_key(name, &e.key), e.reason))
 }
 
-/// The trial driver's schedule from `[trial]` (defaults where absent) and `[training]`,
-/// `[integrator]`; keys of errors as in the model file. `trials_per_epoch` of classification
-/// tasks is set from the data when they are loaded (`Model::build_trials`).
-pub(super) fn trial_config(m: &ModelFile) -> Result<TrialConfig, (String, String)> {
-    let t = m.trial.clone().unwrap_or_default();
+/// The policy of `[trial]` (`policy`, `epsilon`, `temperature`; keys of errors as in the
+/// model file): parameters a policy does not have are refused, those it needs required.
+pub(super) fn policy(t: &Trial) -> Result<Policy, (String, String)> {
     let only = |key: &str, v: Option<f64>, users: &str| match v {
         Some(_) => fail(
             &format!("trial.{key}"),
@@ -110,6 +108,15 @@ pub(super) fn trial_config(m: &ModelFile) -> Result<TrialConfig, (String, String
             );
         }
     };
+    Ok(policy)
+}
+
+/// The trial driver's schedule from `[trial]` (defaults where absent) and `[training]`,
+/// `[integrator]`; keys of errors as in the model file. `trials_per_epoch` of classification
+/// tasks is set from the data when they are loaded (`Model::build_trials`).
+pub(super) fn trial_config(m: &ModelFile) -> Result<TrialConfig, (String, String)> {
+    let t = m.trial.clone().unwrap_or_default();
+    let policy = policy(&t)?;
     let trials_per_epoch = match t.trials_per_epoch {
         Some(n) if n < 1 => return fail("trial.trials_per_epoch", format!("{n} must be ≥ 1")),
         Some(n) => n as usize,

@@ -74,9 +74,23 @@ pub struct Network {
     #[serde(default)]
     pub noise: Vec<Noise>,
     /// What carries errors backward: `symmetric` (Wᵀ, default) or `random` (fixed random
-    /// matrices, feedback alignment).
+    /// matrices, feedback alignment); the algorithmic form also has `learned` (Q-AGREL's
+    /// feedback weights learn by the forward rule from their own random start).
     #[serde(default = "default_feedback")]
     pub feedback: String,
+    /// `prospective` (default: the time-continuous network of neurons) or `algorithmic`
+    /// (seed 002's feed-forward ReLU network trained batch by batch by Q-AGREL or backprop
+    /// under the paper's protocol; `model/algorithmic.rs`).
+    #[serde(default = "default_form")]
+    pub form: String,
+    /// Algorithmic form: weights drawn from U[−init, init]. Default 0.05 (the paper).
+    pub init: Option<f64>,
+    /// Algorithmic form: with biases (zero at the start, learning). Default false (the paper).
+    pub biases: Option<bool>,
+    /// Algorithmic form: `f32` (default) or `f64` weights and activations.
+    pub precision: Option<String>,
+    /// Algorithmic form: threads of the matrix products. Default 1.
+    pub threads: Option<i64>,
 }
 
 /// One `[[network.noise]]` entry: noise into one non-input layer.
@@ -163,8 +177,13 @@ pub struct Task {
     pub n_patterns: Option<i64>,
     /// Reward for a correct class guess (reward rules on classification tasks). Default 1.
     pub reward_correct: Option<f64>,
-    /// Reward for a wrong class guess. Default −1.
+    /// Reward for a wrong class guess. Default −1 (0 for `network.form = "algorithmic"`).
     pub reward_wrong: Option<f64>,
+    /// Algorithmic form: `unit` (default; stored values, pixels / 255 ∈ [0, 1]) or `binary`
+    /// (1 above `pixel_threshold`, else 0).
+    pub pixels: Option<String>,
+    /// Threshold of `pixels = "binary"` on the stored value. Default 0.5.
+    pub pixel_threshold: Option<f64>,
 }
 
 /// `[trial]`: how a reward rule's trials run (the trial driver of `prospect_reward`).
@@ -246,6 +265,22 @@ pub struct Training {
     /// Evaluate the test set every this many epochs. Default 1.
     #[serde(default = "default_one_i")]
     pub evaluate_every: i64,
+    /// Algorithmic form: learning rate α of every update (dimensionless; required).
+    pub learning_rate: Option<f64>,
+    /// Algorithmic form: the last epoch at the full rate. Default 500 (the paper).
+    pub lr_cut_epoch: Option<i64>,
+    /// Algorithmic form: the rate is divided by this after `lr_cut_epoch`. Default 10.
+    pub lr_cut_factor: Option<f64>,
+    /// Algorithmic form: training images drawn each epoch as the validation set and left out
+    /// of its training. Default 1000.
+    pub validation_size: Option<i64>,
+    /// Algorithmic form: validate every this many epochs. Default 5.
+    pub validate_every: Option<i64>,
+    /// Algorithmic form: stop when this many consecutive validations agree (0: never stop
+    /// early). Default 5.
+    pub stop_window: Option<i64>,
+    /// Algorithmic form: decimals of a percent to which they must agree. Default 1.
+    pub stop_decimals: Option<i64>,
 }
 
 impl Default for Training {
@@ -258,6 +293,13 @@ impl Default for Training {
             shuffle: true,
             reset_between_patterns: false,
             evaluate_every: 1,
+            learning_rate: None,
+            lr_cut_epoch: None,
+            lr_cut_factor: None,
+            validation_size: None,
+            validate_every: None,
+            stop_window: None,
+            stop_decimals: None,
         }
     }
 }
@@ -338,6 +380,9 @@ fn default_rule() -> String {
 }
 fn default_feedback() -> String {
     "symmetric".into()
+}
+fn default_form() -> String {
+    "prospective".into()
 }
 fn default_trial_time() -> f64 {
     30.0

@@ -278,7 +278,7 @@ impl Network {
     }
 
     /// Delivers a trial event (start, reward, end) to the rule, which may change the
-    /// parameters; a non-finite weight afterwards, or the rule's error, is returned (and kept
+    /// parameters and its online target (read again afterwards); a non-finite weight afterwards, or the rule's error, is returned (and kept
     /// as the network's fault). Without a rule, or with plasticity off, nothing happens.
     pub fn deliver(&mut self, event: &TrialEvent<'_>) -> Result<(), NetworkError> {
         if !self.plasticity_on {
@@ -297,6 +297,11 @@ impl Network {
             feedback: self.feedback.as_deref_mut(),
         };
         let result = rule.event(event, &mut parameters);
+        // A rule's nudging may depend on the event (Q-AGREL nudges the selected output toward
+        // the reward it earned): its online target is read again after every event.
+        if self.online.is_some() {
+            self.online = rule.online_target();
+        }
         self.rule = Some(rule);
         self.start_recorded = false;
         let result = result.and_then(|()| self.check_parameters(t));

@@ -123,7 +123,10 @@ pub trait PlasticityRule: Send {
     }
 
     /// The output nudging this rule computes from the network's own output each step, replacing
-    /// the external target (`None`: the external target of supervised learning).
+    /// the external target (`None`: the external target of supervised learning). The network
+    /// reads it when the rule is installed and again after every trial event, so the nudging
+    /// may follow the latest event (e.g. Q-AGREL's selected output and reward); a rule that has
+    /// an online target must keep having one.
     fn online_target(&self) -> Option<Box<dyn OnlineTarget>> {
         None
     }

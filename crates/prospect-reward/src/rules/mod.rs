@@ -4,6 +4,7 @@
 pub mod local_error;
 pub mod node_perturbation;
 pub mod perturbation_baseline;
+pub mod qagrel;
 pub mod reinforce;
 pub mod weight_perturbation;
 pub mod wna;

@@ -1,0 +1,3 @@
+prospect sweep models/qagrel-continuous-yinyang.toml --set network.lookahead=false --set trial.reset=true --seeds 0..3 --jobs 2 --out-dir traces/sweep-qagrel-continuous-yinyang-reset
+python3 benches/results/qagrel-continuous-yinyang/summarize.py traces/sweep-qagrel-continuous-yinyang-reset > benches/results/qagrel-continuous-yinyang/control-reset.jsonl
+# Control: without look-ahead but with the voltages reset to 0 at each trial start (no carry-over of earlier samples), seeds 0–2: still chance (0.310, 0.322, 0.344; mean 0.325): in T = τ/10 the membranes reach only ~10 % of the new input's drive, so the lag −τ u̇ dominates every mismatch.
