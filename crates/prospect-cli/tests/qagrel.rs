@@ -352,6 +352,23 @@ fn bad_algorithmic_keys_exit_2_naming_the_key() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("training.learning_rate: only the algorithmic network"));
+    // The continuous rule refuses β = 0 under the model key it reads, not its (empty) table.
+    let continuous = repo().join("models/qagrel-continuous-yinyang.toml");
+    let o = run(&[
+        "run",
+        continuous.to_str().unwrap(),
+        "--set",
+        "plasticity.beta=0",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: plasticity.beta: 0 must be > 0",
+            continuous.display()
+        )),
+        "{err}"
+    );
 }
 
 /// A diverging run (one linear layer at α = 10⁴) ends with exit code 1 and an error naming

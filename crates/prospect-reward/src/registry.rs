@@ -49,12 +49,9 @@ impl RuleContext<'_> {
             ));
         }
         if self.eta.len() < l {
-            return Err(RuleError::new(
-                "",
-                format!(
-                    "plasticity.eta has {} rates, the network has {l} projections",
-                    self.eta.len()
-                ),
+            return Err(RuleError::at_model_key(
+                "plasticity.eta",
+                format!("{} rates, the network has {l} projections", self.eta.len()),
             ));
         }
         Ok(l)
@@ -62,7 +59,8 @@ impl RuleContext<'_> {
 }
 
 /// A rule's parameters are wrong: `key` is relative to the rule's table
-/// (`plasticity.<rule>.<key>`).
+/// (`plasticity.<rule>.<key>`), or, with `model_key`, a key of the model file outside it that
+/// the rule reads through its context (e.g. `plasticity.beta`, `plasticity.eta`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{key}: {reason}")]
 pub struct RuleError {
@@ -70,6 +68,8 @@ pub struct RuleError {
     pub key: String,
     /// Why.
     pub reason: String,
+    /// `key` is a whole model-file key, not one of the rule's table.
+    pub model_key: bool,
 }
 
 impl RuleError {
@@ -78,6 +78,15 @@ impl RuleError {
         RuleError {
             key: key.into(),
             reason: reason.into(),
+            model_key: false,
+        }
+    }
+
+    /// An error at the model-file key `key` (outside the rule's table, e.g. `plasticity.beta`).
+    pub fn at_model_key(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        RuleError {
+            model_key: true,
+            ..RuleError::new(key, reason)
         }
     }
 }

@@ -379,7 +379,7 @@ fn parameters_are_checked() {
     let e = build(&config(true, LoopTreatment::Exact, 0.0), 1.0, &Value::Null)
         .err()
         .unwrap();
-    assert!(e.reason.contains("beta"), "{e}");
+    assert!(e.key == "plasticity.beta" && e.model_key, "{e}");
     let cx = RuleContext {
         network: &cfg,
         eta: vec![1.0],
@@ -389,5 +389,5 @@ fn parameters_are_checked() {
     let e = (find("qagrel").unwrap().build)(&Value::Null, &cx)
         .err()
         .unwrap();
-    assert!(e.reason.contains("plasticity.eta"), "{e}");
+    assert!(e.key == "plasticity.eta" && e.model_key, "{e}");
 }

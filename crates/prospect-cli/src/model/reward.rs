@@ -56,7 +56,14 @@ pub(super) fn build_rule(
         .get(name)
         .cloned()
         .unwrap_or(serde_json::Value::Null);
-    (entry.build)(&params, &context).map_err(|e| (rule_key(name, &e.key), e.reason))
+    (entry.build)(&params, &context).map_err(|e| {
+        let key = if e.model_key {
+            e.key
+        } else {
+            rule_key(name, &e.key)
+        };
+        (key, e.reason)
+    })
 }
 
 /// The policy of `[trial]` (`policy`, `epsilon`, `temperature`; keys of errors as in the

@@ -117,10 +117,10 @@ impl QagrelContinuous {
         let sizes = &cx.network.sizes;
         let l = cx.projections()?;
         if !(cx.network.beta.is_finite() && cx.network.beta > 0.0) {
-            return Err(RuleError::new(
-                "",
+            return Err(RuleError::at_model_key(
+                "plasticity.beta",
                 format!(
-                    "plasticity.beta = {} must be > 0: the nudge β (r − ŭ_s) is the only \
+                    "{} must be > 0: the nudge β (r − ŭ_s) is the only \
                      learning signal, with β = 0 nothing would learn",
                     cx.network.beta
                 ),
