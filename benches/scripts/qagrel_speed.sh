@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 EPOCHS=${EPOCHS:-2}
 REPEATS=${REPEATS:-2}
-out=benches/results/qagrel-speed
+out=${OUT:-benches/results/qagrel-speed}
 cargo build --release -p prospect-reward --example qagrel_speed
-echo "EPOCHS=$EPOCHS REPEATS=$REPEATS benches/scripts/qagrel_speed.sh   # = cargo run --release -p prospect-reward --example qagrel_speed -- $EPOCHS benches/qagrel_numpy.py, $REPEATS times" >"$out.cmd"
+echo "OUT=$out EPOCHS=$EPOCHS REPEATS=$REPEATS benches/scripts/qagrel_speed.sh   # = cargo run --release -p prospect-reward --example qagrel_speed -- $EPOCHS benches/qagrel_numpy.py, $REPEATS times" >"$out.cmd"
 {
     echo "# $(date -u '+%F %T UTC'), $(nproc) cores,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), git $(git rev-parse --short HEAD)"
     for r in $(seq 1 "$REPEATS"); do
