@@ -28,5 +28,5 @@ pub use plasticity::{
     LayerView, LocalErrorRule, OnlineTarget, OutputView, Parameters, PlasticityRule, Reward,
     RuleVariable, StepView, TrialEvent,
 };
-pub use recording::{NullRecorder, Recorder};
+pub use recording::{NullRecorder, Recorder, record_weights};
 pub use trainer::{EpochMetrics, Trainer, TrainingConfig};

@@ -2,6 +2,8 @@
 //! receives rows of `f32` per population and variable, and the trace crate (through the command
 //! line) stores them.
 
+use nalgebra::DMatrix;
+
 use crate::{Network, NetworkError};
 
 /// A sink for recorded rows.
@@ -117,6 +119,22 @@ pub fn record_now(
         return Err(fault.clone());
     }
     emit_rows(recorder, ode.system(), t, ode.state())
+}
+
+/// Hands the weight matrices `weights` (`W_1, W_2, …`, each `n_out × n_in`) to `recorder` as
+/// `w1`, `w2`, … at time `t`, row-major in f32 (the trace's storage type), when it wants them.
+pub fn record_weights(recorder: &mut dyn Recorder, weights: &[DMatrix<f64>], t: f64) {
+    if !recorder.wants_weights() {
+        return;
+    }
+    for (k, w) in weights.iter().enumerate() {
+        let (rows, cols) = w.shape();
+        let row_major: Vec<f32> = (0..rows)
+            .flat_map(|i| (0..cols).map(move |j| (i, j)))
+            .map(|(i, j)| w[(i, j)] as f32)
+            .collect();
+        recorder.weights(&format!("w{}", k + 1), t, rows, cols, &row_major);
+    }
 }
 
 /// Records nothing.

@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
 
+use crate::recording::record_weights;
 use crate::{LocalErrorRule, Network, NetworkConfig, NetworkError, Recorder, TargetKind};
 
 /// How a network is trained.
@@ -265,17 +266,7 @@ impl Trainer {
         recorder.epoch_started(epoch, self.ode.t());
         let split = self.split.clone();
         let train = self.present_all(&split.train, &order, true, recorder, epoch)?;
-        if recorder.wants_weights() {
-            let t = self.ode.t();
-            for (k, w) in self.ode.system().weights().iter().enumerate() {
-                let (rows, cols) = w.shape();
-                let row_major: Vec<f32> = (0..rows)
-                    .flat_map(|i| (0..cols).map(move |j| (i, j)))
-                    .map(|(i, j)| w[(i, j)] as f32)
-                    .collect();
-                recorder.weights(&format!("w{}", k + 1), t, rows, cols, &row_major);
-            }
-        }
+        record_weights(recorder, self.ode.system().weights(), self.ode.t());
         let steps = self.ode.stats().accepted_steps - steps_before;
         self.epoch = epoch;
         let due = epoch.is_multiple_of(self.config.evaluate_every) || epoch == self.config.epochs;

@@ -42,7 +42,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use prospect_neuron::Recorder;
+use prospect_neuron::{Recorder, record_weights};
 use prospect_tasks::{Dataset, Split};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -50,7 +50,7 @@ use rand::seq::SliceRandom;
 use thiserror::Error;
 
 use super::BatchLearner;
-use crate::trial::{Policy, record_per_class};
+use crate::trial::{Policy, record_per_class, winner};
 
 /// Which learning rule trains the network.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -627,14 +627,7 @@ impl Protocol {
             }
         }
         if recorder.wants_weights() {
-            for (k, w) in self.net.weights().iter().enumerate() {
-                let (rows, cols) = w.shape();
-                let row_major: Vec<f32> = (0..rows)
-                    .flat_map(|i| (0..cols).map(move |j| (i, j)))
-                    .map(|(i, j)| w[(i, j)] as f32)
-                    .collect();
-                recorder.weights(&format!("w{}", k + 1), epoch as f64, rows, cols, &row_major);
-            }
+            record_weights(recorder, &self.net.weights(), epoch as f64);
         }
         self.epoch = epoch;
         let n = train_ids.len() as f64;
@@ -723,8 +716,6 @@ impl Protocol {
     ) -> Result<usize, ProtocolError> {
         let mut correct = 0;
         let n_out = *self.net.sizes().last().unwrap_or(&0);
-        let mut none = [0.0; 0];
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
         for (batch, chunk) in ids.chunks(EVAL_BATCH).enumerate() {
             self.forward(chunk, phase, epoch, batch)?;
             let labels = match phase {
@@ -733,8 +724,7 @@ impl Protocol {
             };
             for (col, &i) in chunk.iter().enumerate() {
                 let values = &self.q[col * n_out..(col + 1) * n_out];
-                // Greedy draws nothing from the stream.
-                let a = Policy::Greedy.select(values, &mut rng, &mut none);
+                let a = winner(values);
                 correct += usize::from(a == labels[i]);
             }
         }

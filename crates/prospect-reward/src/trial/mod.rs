@@ -21,4 +21,4 @@ pub use config::{RateSchedule, TrialConfig};
 pub(crate) use driver::record_per_class;
 pub use driver::{TestSet, TrialDriver, TrialMetrics};
 pub use envelope::envelope;
-pub use policy::Policy;
+pub use policy::{Policy, winner};
