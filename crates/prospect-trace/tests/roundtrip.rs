@@ -6,6 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+/// One test of this file at a time. Some tests spawn processes (h5py, a child writer, `kill`)
+/// while others check that a dropped writer's `flock` is released; a process forked by another
+/// test thread while a writer holds its lock inherits the descriptor until it execs, and the
+/// lock stays held for that moment (seen once in CI as `Busy` on a finished file).
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("prospect-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -49,6 +58,7 @@ fn check_with_h5py(path: &Path, min_rows: usize) {
 
 #[test]
 fn round_trip_preserves_values_and_attributes() {
+    let _serial = serial();
     let path = temp("roundtrip.h5");
     let mut w = TraceWriter::create(
         &path,
@@ -135,6 +145,7 @@ fn round_trip_preserves_values_and_attributes() {
 
 #[test]
 fn bad_files_are_refused_with_the_path() {
+    let _serial = serial();
     let path = temp("not-a-trace.h5");
     std::fs::write(&path, b"definitely not HDF5").unwrap();
     let err = TraceReader::open(&path).err().unwrap().to_string();
@@ -148,6 +159,7 @@ const CHILD_ENV: &str = "PROSPECT_TRACE_CHILD_PATH";
 #[test]
 #[ignore = "run by killed_writer_leaves_a_readable_file in a child process"]
 fn child_writer() {
+    let _serial = serial();
     let Some(path) = std::env::var_os(CHILD_ENV) else {
         return;
     };
@@ -174,6 +186,7 @@ fn child_writer() {
 #[cfg(unix)]
 #[test]
 fn killed_writer_leaves_a_readable_file() {
+    let _serial = serial();
     use std::io::{BufRead, BufReader};
     let path = temp("killed.h5");
     let mut child = Command::new(std::env::current_exe().unwrap())
@@ -222,6 +235,7 @@ fn killed_writer_leaves_a_readable_file() {
 /// `interrupted` once the writer is gone without finishing.
 #[test]
 fn second_writer_is_refused_and_a_gone_writer_reads_interrupted() {
+    let _serial = serial();
     use prospect_trace::{RunStatus, TraceError, effective_status};
     let path = temp("two-writers.h5");
     let _ = std::fs::remove_file(&path);
@@ -255,6 +269,7 @@ fn second_writer_is_refused_and_a_gone_writer_reads_interrupted() {
 /// that is not a prospect trace is never replaced, not even with overwrite.
 #[test]
 fn existing_files_are_not_overwritten_unless_asked_and_never_if_not_a_trace() {
+    let _serial = serial();
     use prospect_trace::TraceError;
     let trace = temp("existing.h5");
     let _ = std::fs::remove_file(&trace);
@@ -308,6 +323,7 @@ fn existing_files_are_not_overwritten_unless_asked_and_never_if_not_a_trace() {
 /// benches/results/kill_test_before.json). After any flush, they must hold the same rows.
 #[test]
 fn a_forced_flush_keeps_the_variables_of_a_population_aligned() {
+    let _serial = serial();
     let path = temp("aligned.h5");
     let _ = std::fs::remove_file(&path);
     let options = WriterOptions {
